@@ -1,0 +1,92 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import representation as rules
+from accounts.forms import InviteRepresentativeForm
+from accounts.models import Representation
+from accounts.roles import Role
+
+
+def _account_context(user, invite_form=None):
+    return {
+        "roles": [grant.get_role_display() for grant in user.role_grants.all()],
+        "is_budget_holder": user.has_role(Role.BUDGET_HOLDER),
+        "representations_given": user.representations_given.select_related("representative"),
+        "people": rules.represented_people(user),
+        "invite_form": invite_form or InviteRepresentativeForm(),
+    }
+
+
+@login_required
+def my_account(request):
+    return render(request, "accounts/my_account.html", _account_context(request.user))
+
+
+@login_required
+@require_POST
+def invite_representative(request):
+    form = InviteRepresentativeForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = rules.invite_representative(
+                request.user,
+                form.cleaned_data["email"],
+                form.cleaned_data["relationship"],
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except rules.RepresentationError as exc:
+            form.add_error("email", str(exc))
+        else:
+            messages.success(request, f"We have emailed an invitation to {invitation.invited_email}.")
+            return redirect("accounts:my_account")
+    context = _account_context(request.user, form)
+    return render(request, "accounts/my_account.html", context, status=400)
+
+
+@login_required
+@require_POST
+def end_representation(request, pk):
+    representation = get_object_or_404(Representation, pk=pk, budget_holder=request.user)
+    rules.end_representation(representation, request.user)
+    messages.success(request, f"{representation.invited_email} no longer acts for you.")
+    return redirect("accounts:my_account")
+
+
+@login_required
+def representation_invitation(request, token):
+    try:
+        invitation = rules.find_invitation(token)
+    except rules.RepresentationError as exc:
+        return render(request, "accounts/invitation.html", {"error": str(exc)}, status=404)
+    error = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "accept":
+                rules.accept_invitation(token, request.user)
+                messages.success(request, f"You can now act for {invitation.budget_holder}.")
+                return redirect("accounts:my_account")
+            if action == "decline":
+                rules.decline_invitation(token, request.user)
+                messages.info(request, "You declined the invitation.")
+                return redirect("accounts:my_account")
+            error = "Choose accept or decline."
+        except rules.RepresentationError as exc:
+            error = str(exc)
+    status = 400 if error else 200
+    return render(
+        request, "accounts/invitation.html", {"invitation": invitation, "error": error}, status=status
+    )
+
+
+@login_required
+def person_detail(request, pk):
+    """What a representative sees of someone they act for. Anyone else gets a 404."""
+    person = get_object_or_404(get_user_model(), pk=pk)
+    if person.pk == request.user.pk or not rules.can_act_for(request.user, person):
+        raise Http404("No such person.")
+    return render(request, "accounts/person_detail.html", {"person": person})

@@ -1,0 +1,82 @@
+"""Fixtures shared by every app's tests."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+
+def require_service(env_name: str, what: str) -> str:
+    """Return the service URL, or skip (fail when KITH_REQUIRE_SERVICES=1) if unset."""
+    url = os.environ.get(env_name, "")
+    if url:
+        return url
+    message = f"{env_name} is not set, so this test cannot reach {what}."
+    if settings.KITH_REQUIRE_SERVICES:
+        pytest.fail(message + " KITH_REQUIRE_SERVICES=1 requires it.")
+    pytest.skip(message)
+
+
+def chromium_path() -> str:
+    path = os.environ.get("KITH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if path and os.path.exists(path):
+        return path
+    message = "Chromium is not installed (apt-get install chromium), so browser tests cannot run."
+    if settings.KITH_REQUIRE_SERVICES:
+        pytest.fail(message + " KITH_REQUIRE_SERVICES=1 requires it.")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def user_factory(db):
+    from accounts.factories import UserFactory
+
+    return UserFactory
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in Debian's headless Chromium, against the live test server."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM
+    # calls made by the test itself are still synchronous and safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(base_url=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            if previous is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits live in the cache; each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -1,0 +1,16 @@
+"""WSGI entry point for gunicorn (see Dockerfile)."""
+
+import os
+import sys
+
+from django.core.wsgi import get_wsgi_application
+
+from kith.config import ConfigurationError
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kith.settings")
+
+try:
+    application = get_wsgi_application()
+except ConfigurationError as exc:
+    sys.stderr.write(f"Kith cannot start: {exc}\n")
+    sys.exit(2)
