@@ -22,7 +22,7 @@ class HomePage(Page):
     body = RichTextField(blank=True, features=["h2", "h3", "bold", "italic", "link", "ul", "ol"])
 
     content_panels = Page.content_panels + [FieldPanel("introduction"), FieldPanel("body")]
-    subpage_types = ["cms.InformationPage"]
+    subpage_types = ["cms.InformationPage", "directory.DirectoryIndexPage"]
     max_count = 1
 
     class Meta:

@@ -8,3 +8,4 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         from directory import checks  # noqa: F401  (registers the start-up checks)
+        from directory.search import indexing  # noqa: F401  (keeps search in step with publishing)

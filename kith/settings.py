@@ -275,3 +275,17 @@ LOGGING = {
 # Tests that need PostgreSQL or Elasticsearch fail instead of skipping.
 KITH_REQUIRE_SERVICES = env_bool("KITH_REQUIRE_SERVICES", False)
 KITH_MFA_SETUP_URL = "/accounts/2fa/totp/activate/"
+
+# --- Maps (an enhancement: every list works without JavaScript) -------------
+# Leaflet's files come from the django-leaflet package. Its Django app is not
+# installed because its admin integration needs GDAL; only its static files
+# (static/leaflet/leaflet.js, leaflet.css) are served.
+def _leaflet_static_dir() -> str:
+    import leaflet
+
+    return str(Path(leaflet.__file__).resolve().parent / "static")
+
+
+STATICFILES_DIRS = [_leaflet_static_dir()]
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_ATTRIBUTION = "&copy; OpenStreetMap contributors"

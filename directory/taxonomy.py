@@ -1,0 +1,95 @@
+"""The outcomes and service categories of shared/domain/VOCABULARY.md.
+
+Slugs are a public contract (the API accepts and returns exactly these); the
+names may be reworded on screen. A data migration seeds the snippets from here.
+"""
+
+OUTCOMES = [
+    ("physical-health", "Physical health and fitness"),
+    ("mental-wellbeing", "Mood, stress and feeling well"),
+    ("recovery", "Recovery from mental ill health"),
+    ("staying-well", "Staying well and avoiding crisis"),
+    ("social-inclusion", "Being part of community life"),
+    ("confidence", "Confidence and self-esteem"),
+    ("independent-living", "Managing home and daily life"),
+    ("skills-and-learning", "Skills, education and learning"),
+    ("employment", "Work, volunteering and enterprise"),
+    ("family-and-relationships", "Family life and friendships"),
+    ("giving-back", "Contributing and helping others"),
+    ("carer-break", "A break for family carers"),
+    ("getting-around", "Transport and getting around"),
+]
+
+CATEGORIES = [
+    ("personal-assistant", "Personal assistant (PA)"),
+    ("support-worker", "Support worker"),
+    ("domestic-help", "Domestic help and cleaning"),
+    ("home-improvements", "Home improvements"),
+    ("gardening", "Gardening"),
+    ("holiday-short-break", "Holidays and short breaks"),
+    ("days-out", "Days out"),
+    ("leisure-activities", "Leisure activities"),
+    ("social-activities-support", "Support to go to social activities"),
+    ("gym-membership", "Gym membership"),
+    ("sports-activities", "Sports and exercise"),
+    ("swimming", "Swimming"),
+    ("wellness", "Wellness and therapies"),
+    ("arts", "Arts and crafts"),
+    ("music", "Music"),
+    ("fishing", "Fishing"),
+    ("education-courses", "Education courses"),
+    ("computing", "Computers and IT lessons"),
+    ("driving-lessons", "Driving lessons"),
+    ("transport", "Transport"),
+    ("cycling", "Cycling"),
+    ("specialist-clothing", "Specialist clothing"),
+    ("membership-fees", "Membership fees"),
+    ("childcare", "Childcare"),
+    ("enterprise", "Enterprise and self-employment"),
+    ("peer-support", "Peer support"),
+    ("peer-brokerage", "Peer brokerage"),
+    ("independent-brokerage", "Independent brokerage"),
+    ("advocacy", "Advocacy"),
+    ("support-planning", "Support planning"),
+    ("payroll-and-employment-support", "Payroll and employer support"),
+    ("respite", "Respite"),
+]
+
+ACCESSIBILITY_FEATURES = [
+    ("step-free", "Step-free access"),
+    ("accessible-toilet", "Accessible toilet"),
+    ("changing-places", "Changing Places toilet"),
+    ("hearing-loop", "Hearing loop"),
+    ("bsl", "British Sign Language available"),
+    ("easy-read", "Easy read information"),
+    ("quiet-space", "Quiet space"),
+    ("parking", "Accessible parking nearby"),
+    ("assistance-dogs", "Assistance dogs welcome"),
+    ("home-visits", "Comes to your home"),
+]
+
+# ISO 639-1 codes where they exist; "bsl" for British Sign Language.
+LANGUAGES = [
+    ("en", "English"),
+    ("cy", "Welsh"),
+    ("bsl", "British Sign Language"),
+    ("ur", "Urdu"),
+    ("pa", "Punjabi"),
+    ("bn", "Bengali"),
+    ("gu", "Gujarati"),
+    ("hi", "Hindi"),
+    ("ta", "Tamil"),
+    ("ar", "Arabic"),
+    ("fa", "Persian (Farsi)"),
+    ("ku", "Kurdish"),
+    ("so", "Somali"),
+    ("pl", "Polish"),
+    ("ro", "Romanian"),
+    ("pt", "Portuguese"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("it", "Italian"),
+    ("tr", "Turkish"),
+    ("zh", "Chinese (Mandarin or Cantonese)"),
+    ("uk", "Ukrainian"),
+]
