@@ -5,6 +5,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import views as cms_views
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
@@ -15,6 +17,7 @@ urlpatterns = [
     path("plan/", include("matching.urls")),
     path("marketplace/", include("marketplace.urls")),
     path("api/v1/", include("kith.api_urls")),
+    path("about/data/", cms_views.data_sources, name="data_sources"),
 ]
 
 if settings.DEBUG:

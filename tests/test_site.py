@@ -51,3 +51,10 @@ def test_openapi_schema_is_served(client):
     response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     assert b"Kith API" in response.content
+
+
+def test_data_sources_page_gives_the_postcode_data_attribution(client):
+    html = client.get("/about/data/").content.decode()
+    assert "Contains OS data © Crown copyright and database right 2025." in html
+    assert "OpenStreetMap contributors" in html
+    assert 'href="/about/data/"' in client.get("/").content.decode()
