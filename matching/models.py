@@ -1,0 +1,277 @@
+"""Support plans, goals, shortlists and referrals.
+
+A support plan is health and care data: only the person, their
+representatives and their named practitioner see it (``matching.access``),
+and every practitioner view is logged where the person can read it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from directory.models import Category, Language, ListingPage, Outcome
+
+
+class Stage(models.TextChoices):
+    ASSESSMENT = "assessment", "Assessment"
+    INDICATIVE_BUDGET = "indicative_budget", "Indicative budget"
+    PLANNING = "planning", "Planning"
+    SIGN_OFF = "sign_off", "Sign-off"
+    APPROVED = "approved", "Approved"
+    FIRST_PAYMENT = "first_payment", "First payment"
+    ACTIVE = "active", "Active"
+    REVIEW = "review", "Review"
+
+
+STAGE_ORDER = [choice.value for choice in Stage]
+
+
+class BrokerageRoute(models.TextChoices):
+    SELF = "self", "I will plan and arrange it myself"
+    FAMILY_OR_FRIENDS = "family_or_friends", "Family or friends will help"
+    PEER_BROKER = "peer_broker", "A peer broker from a user-led organisation"
+    INDEPENDENT_BROKER = "independent_broker", "A paid independent broker"
+    PRACTITIONER = "practitioner", "My social worker or care coordinator"
+    PROVIDER_LED = "provider_led", "A provider plans it with me"
+
+
+class PaymentRoute(models.TextChoices):
+    DIRECT_PAYMENT = "direct_payment", "Direct payment"
+    MANAGED_ACCOUNT = "managed_account", "Managed account"
+    INDIVIDUAL_SERVICE_FUND = "individual_service_fund", "Individual service fund"
+    COUNCIL_MANAGED = "council_managed", "Council managed"
+    SELF_FUNDED = "self_funded", "Self-funded"
+
+
+class BudgetPeriod(models.TextChoices):
+    WEEK = "week", "a week"
+    MONTH = "month", "a month"
+    YEAR = "year", "a year"
+    ONE_OFF = "one-off", "one-off"
+
+
+PERIODS_PER_YEAR = {"week": 52, "month": 12, "year": 1, "one-off": 1}
+
+
+class SupportPlan(models.Model):
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_plans"
+    )
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practitioner_plans",
+        help_text="The one practitioner named on this plan.",
+    )
+    title = models.CharField(max_length=120, default="My support plan")
+    postcode = models.CharField(
+        max_length=10, blank=True, help_text="Home postcode, used to find options near you."
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.ASSESSMENT)
+    brokerage_route = models.CharField(max_length=24, choices=BrokerageRoute.choices, blank=True)
+    brokerage_reason = models.TextField(
+        "why this route", blank=True, help_text="In the person's words, why they chose it."
+    )
+    indicative_budget = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    agreed_budget = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    review_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.title} ({self.person})"
+
+
+class PlanFunding(models.Model):
+    """How the budget is held; one budget may be split across several routes."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="funding")
+    route = models.CharField(max_length=32, choices=PaymentRoute.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class StageEntry(models.Model):
+    """When a plan entered a stage, so the wait at each stage can be shown."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="stage_history")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    entered_at = models.DateTimeField(default=timezone.now)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["entered_at", "pk"]
+
+
+class Goal(models.Model):
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="goals")
+    text = models.TextField("what I want", help_text="In your own words.")
+    why_it_matters = models.TextField("why this matters to me", blank=True)
+    outcomes = models.ManyToManyField(Outcome, blank=True)
+    categories = models.ManyToManyField(Category, blank=True)
+    priority = models.PositiveSmallIntegerField(default=1, help_text="1 is most important.")
+    budget_amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    budget_period = models.CharField(max_length=8, choices=BudgetPeriod.choices, blank=True)
+    # Preferences
+    languages = models.ManyToManyField(Language, blank=True)
+    pa_gender = models.CharField(max_length=16, blank=True)
+    days = models.CharField(max_length=40, blank=True, help_text="e.g. 'mon,wed,sat'")
+    times = models.CharField(max_length=120, blank=True)
+    accessibility = models.TextField(blank=True)
+    needs_backup_cover = models.BooleanField(default=False)
+    not_too_close = models.BooleanField(
+        "not too close to home", default=False, help_text="Prefer options not in your immediate area."
+    )
+    keep_listings = models.ManyToManyField(
+        ListingPage,
+        blank=True,
+        related_name="+",
+        help_text="People or providers you already use and want to keep.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["priority", "pk"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class SavedSuggestion(models.Model):
+    """A listing the person saved to a goal of their plan."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="saved")
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="+")
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    saved_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "listing"], name="one_save_per_goal_listing")
+        ]
+        ordering = ["saved_at"]
+
+
+class Shortlist(models.Model):
+    """A practitioner's shortlist for a person, shared with them to accept items."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="shortlists")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    title = models.CharField(max_length=120, default="Suggested options")
+    created_at = models.DateTimeField(auto_now_add=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class ShortlistItem(models.Model):
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="items")
+    goal = models.ForeignKey(Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["shortlist", "listing"], name="one_item_per_listing")
+        ]
+
+
+class PlanAccess(models.Model):
+    """An audit line: a practitioner looked at or changed a plan. The person can read these."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="access_log")
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class Referral(models.Model):
+    """A referral of a person to a user-led organisation for peer brokerage or support."""
+
+    class Offer(models.TextChoices):
+        PEER_BROKERAGE = "peer_brokerage", "Peer brokerage"
+        PEER_SUPPORT = "peer_support", "Peer support"
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        CONTACTED = "contacted", "Contacted"
+        CLOSED = "closed", "Closed"
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referrals"
+    )
+    plan = models.ForeignKey(
+        SupportPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
+    organisation = models.ForeignKey(
+        "directory.UserLedOrganisationPage", on_delete=models.CASCADE, related_name="referrals"
+    )
+    offer = models.CharField(max_length=20, choices=Offer.choices)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    consent_given_at = models.DateTimeField(
+        help_text="When the person agreed to be referred and to their details being shared."
+    )
+    consent_note = models.CharField(max_length=300, blank=True)
+    message = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SENT)
+    decline_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class ReferralEvent(models.Model):
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=12, choices=Referral.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class PhraseRule(models.Model):
+    """An editable phrase that maps goal words to outcomes and categories."""
+
+    phrase = models.CharField(max_length=80, unique=True)
+    outcomes = models.ManyToManyField(Outcome, blank=True)
+    categories = models.ManyToManyField(Category, blank=True)
+
+    class Meta:
+        ordering = ["phrase"]
+
+    def __str__(self):
+        return self.phrase
