@@ -1,0 +1,63 @@
+"""Who may see and change a support plan.
+
+Support plans are health and care data. The person, the representatives they
+named, and the one practitioner named on the plan may see and edit it;
+nobody else may, not even another practitioner or a moderator. Views answer
+404 to everyone else, so a plan's existence is not revealed.
+"""
+
+from django.http import Http404
+
+from accounts.representation import can_act_for
+from accounts.roles import Role
+from matching.models import PlanAccess, SupportPlan
+
+
+def can_view_plan(user, plan: SupportPlan) -> bool:
+    if not user.is_authenticated:
+        return False
+    if can_act_for(user, plan.person):
+        return True
+    return plan.practitioner_id == user.pk and user.has_role(Role.PRACTITIONER)
+
+
+can_edit_plan = can_view_plan
+
+
+def is_named_practitioner(user, plan: SupportPlan) -> bool:
+    return user.is_authenticated and plan.practitioner_id == user.pk and user.has_role(
+        Role.PRACTITIONER
+    )
+
+
+def plans_visible_to(user):
+    """Every plan the user may open: their own, those of people they act for, and as practitioner."""
+    from django.db.models import Q
+
+    if not user.is_authenticated:
+        return SupportPlan.objects.none()
+    acting_for = Q(
+        person__representations_given__representative=user,
+        person__representations_given__status="accepted",
+    )
+    q = Q(person=user) | acting_for
+    if user.has_role(Role.PRACTITIONER):
+        q |= Q(practitioner=user)
+    return SupportPlan.objects.filter(q).distinct()
+
+
+def get_plan_for(user, pk, action: str = "viewed") -> SupportPlan:
+    """The plan if ``user`` may see it (logging a practitioner's view), else 404."""
+    try:
+        plan = SupportPlan.objects.select_related("person", "practitioner").get(pk=pk)
+    except SupportPlan.DoesNotExist:
+        raise Http404("No such plan.") from None
+    if not can_view_plan(user, plan):
+        raise Http404("No such plan.")
+    if is_named_practitioner(user, plan) and not can_act_for(user, plan.person):
+        log_practitioner_access(plan, user, action)
+    return plan
+
+
+def log_practitioner_access(plan: SupportPlan, user, action: str) -> PlanAccess:
+    return PlanAccess.objects.create(plan=plan, viewer=user, action=action[:40])

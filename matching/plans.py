@@ -1,0 +1,143 @@
+"""Business rules for support plans: stages, brokerage route, goals and saved suggestions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from directory import geo
+from matching.engine import Budget, GoalSpec
+from matching.models import (
+    STAGE_ORDER,
+    BrokerageRoute,
+    Goal,
+    SavedSuggestion,
+    StageEntry,
+    SupportPlan,
+)
+
+# Shown before a person chooses who helps them make and carry out their plan.
+# The research asked that every route be offered with its pros and cons.
+BROKERAGE_ROUTES = {
+    BrokerageRoute.SELF: {
+        "pros": ["You stay in full control", "No cost to your budget"],
+        "cons": ["It can take a lot of time and phone calls", "You find options yourself"],
+    },
+    BrokerageRoute.FAMILY_OR_FRIENDS: {
+        "pros": ["People who know you well", "No cost to your budget"],
+        "cons": ["It can put strain on relationships", "They may not know what is out there"],
+    },
+    BrokerageRoute.PEER_BROKER: {
+        "pros": [
+            "Someone who has used a personal budget themselves",
+            "Run by a user-led organisation, independent of services",
+        ],
+        "cons": ["There may be a waiting list", "Not available in every area"],
+    },
+    BrokerageRoute.INDEPENDENT_BROKER: {
+        "pros": ["Professional knowledge of local options", "Independent of the council"],
+        "cons": ["Paid for from your budget", "Quality varies: ask about their experience"],
+    },
+    BrokerageRoute.PRACTITIONER: {
+        "pros": ["Knows the council's rules and panels", "No cost to your budget"],
+        "cons": ["They have many people to support and little time", "Less independent"],
+    },
+    BrokerageRoute.PROVIDER_LED: {
+        "pros": ["One organisation plans and delivers", "Less paperwork for you"],
+        "cons": [
+            "A conflict of interest: they may suggest their own services",
+            "Fewer options considered",
+        ],
+    },
+}
+
+
+class PlanError(ValueError):
+    """A plan change that is not allowed; the message says why."""
+
+
+@transaction.atomic
+def create_plan(person, *, created_by=None, postcode: str = "", title: str = "My support plan"):
+    if postcode:
+        postcode = geo.locate(postcode).postcode
+    plan = SupportPlan.objects.create(person=person, postcode=postcode, title=title)
+    StageEntry.objects.create(plan=plan, stage=plan.stage, entered_by=created_by or person)
+    return plan
+
+
+@transaction.atomic
+def move_to_stage(plan: SupportPlan, stage: str, by_user) -> SupportPlan:
+    """Move the plan to ``stage``; moving to the stage it is at already changes nothing."""
+    if stage not in STAGE_ORDER:
+        raise PlanError(f"Unknown stage {stage!r}.")
+    plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.stage == stage:
+        return plan
+    plan.stage = stage
+    plan.save(update_fields=["stage", "updated_at"])
+    StageEntry.objects.create(plan=plan, stage=stage, entered_by=by_user)
+    return plan
+
+
+def stage_timeline(plan: SupportPlan, now=None) -> list[dict]:
+    """Each stage with when it was entered and how long the plan waited there."""
+    now = now or timezone.now()
+    history = list(plan.stage_history.all())
+    rows = []
+    for i, entry in enumerate(history):
+        left = history[i + 1].entered_at if i + 1 < len(history) else None
+        rows.append(
+            {
+                "stage": entry.stage,
+                "label": entry.get_stage_display(),
+                "entered_at": entry.entered_at,
+                "days": ((left or now) - entry.entered_at).days,
+                "current": left is None,
+            }
+        )
+    return rows
+
+
+def choose_brokerage_route(plan: SupportPlan, route: str, reason: str, by_user) -> SupportPlan:
+    if route not in BrokerageRoute.values:
+        raise PlanError("Choose one of the routes shown.")
+    plan.brokerage_route = route
+    plan.brokerage_reason = reason.strip()
+    plan.save(update_fields=["brokerage_route", "brokerage_reason", "updated_at"])
+    return plan
+
+
+def goal_spec(goal: Goal) -> GoalSpec:
+    """What the matching engine needs from a saved goal."""
+    budget = None
+    if goal.budget_amount is not None:
+        budget = Budget(Decimal(goal.budget_amount), goal.budget_period or "year")
+    return GoalSpec(
+        text=goal.text,
+        outcomes=[o.slug for o in goal.outcomes.all()],
+        categories=[c.slug for c in goal.categories.all()],
+        budget=budget,
+        languages=[lang.slug for lang in goal.languages.all()],
+        days=[d for d in goal.days.split(",") if d],
+        needs_backup_cover=goal.needs_backup_cover,
+        not_too_close=goal.not_too_close,
+        keep_ids=list(goal.keep_listings.values_list("pk", flat=True)),
+    )
+
+
+def plan_origin(plan: SupportPlan):
+    if not plan.postcode:
+        return None
+    try:
+        return geo.locate(plan.postcode).point
+    except geo.PostcodeError:
+        return None
+
+
+def save_suggestion(goal: Goal, listing, by_user, note: str = "") -> SavedSuggestion:
+    saved, _ = SavedSuggestion.objects.get_or_create(
+        goal=goal, listing=listing, defaults={"saved_by": by_user, "note": note}
+    )
+    return saved
