@@ -1,9 +1,9 @@
-from django.urls import path
-
-from matching import views
+from django.urls import include, path
 
 app_name = "matching"
 
 urlpatterns = [
-    path("", views.my_plan, name="my_plan"),
+    path("", include("matching.plan_urls")),
+    path("practitioner/", include("matching.practitioner_urls")),
+    path("referrals/", include("matching.referral_urls")),
 ]
