@@ -28,6 +28,17 @@ def chromium_path() -> str:
     pytest.skip(message)
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests restore the migrations' seed data (vocabularies, the
+    directory page, Wagtail's root, groups and workflow) instead of leaving
+    them flushed for the tests that follow."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
 @pytest.fixture
 def user_factory(db):
     from accounts.factories import UserFactory

@@ -295,7 +295,8 @@ class ListingLocation(Orderable):
         place = geo.locate(self.postcode)
         self.postcode = place.postcode
         self.lat, self.lng = place.lat, place.lng
-        private = self.is_home_base or getattr(self.listing, "kind", "") == ListingKind.PA
+        listing = getattr(self, "listing", None)  # None while an unsaved form builds it
+        private = self.is_home_base or getattr(listing, "kind", "") == ListingKind.PA
         self.public_postcode = place.public_area if private else place.postcode
 
     def save(self, *args, **kwargs):
