@@ -372,6 +372,10 @@ def test_rejected_listing_shows_the_moderators_comment_and_stays_unsearchable(
         reject_in_admin(moderator, page, comment)
 
     assert page.current_workflow_state.status == WorkflowState.STATUS_NEEDS_CHANGES
+    # Wagtail's email to the owner points at their listings, not the admin they cannot open.
+    (email,) = [m for m in mail.outbox if provider.email in m.to and "price for children" in m.body]
+    assert "/directory/my-listings/" in email.body
+    assert "/admin/" not in email.body
     html = client_for(provider).get(MY_LISTINGS).content.decode()
     assert "Changes requested" in html
     assert "step-free" in html and "price for children" in html
