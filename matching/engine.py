@@ -103,6 +103,9 @@ class Inference:
     outcomes: list[str]
     categories: list[str]
     phrases: list[str]
+    # Each phrase's main category: "swimming" for "go swimming", "social
+    # activities" for "meet people". A goal with two parts has two.
+    main_categories: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -172,6 +175,7 @@ def infer(text: str) -> Inference:
     outcome_scores: dict[str, float] = {}
     category_scores: dict[str, float] = {}
     phrases: list[str] = []
+    main_categories: set[str] = set()
     matched_spans: list[tuple[int, int]] = []
     # Longer phrases first; a shorter phrase overlapping one already matched is skipped,
     # so "break from caring" is not counted again as "a break".
@@ -191,11 +195,13 @@ def infer(text: str) -> Inference:
             outcome_scores[slug] = outcome_scores.get(slug, 0) + weight / (1 + 0.25 * i)
         for i, slug in enumerate(categories):
             category_scores[slug] = category_scores.get(slug, 0) + weight / (1 + 0.5 * i)
+        if categories:
+            main_categories.add(categories[0])
 
     def ranked(scores):
         return [slug for slug, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
 
-    return Inference(ranked(outcome_scores), ranked(category_scores), phrases)
+    return Inference(ranked(outcome_scores), ranked(category_scores), phrases, main_categories)
 
 
 # --- 2 and 3. Candidates and scoring -----------------------------------------
@@ -287,7 +293,12 @@ def _term_names() -> dict[str, str]:
 
 
 def score(
-    listing: ListingSummary, goal: GoalSpec, outcomes, categories, radius_km
+    listing: ListingSummary,
+    goal: GoalSpec,
+    outcomes,
+    categories,
+    radius_km,
+    main_categories: set[str] | None = None,
 ) -> Suggestion:
     names = _term_names()
     features: dict[str, float] = {}
@@ -300,10 +311,12 @@ def score(
             "Helps with " + ", ".join(names.get(s, s).lower() for s in shared_outcomes[:2])
         )
 
+    # Any main category of the goal is a full fit; a related one a partial fit.
+    main = main_categories if main_categories else set(categories[:1])
     category_value = 0.0
-    for rank, slug in enumerate(categories[:4]):
+    for slug in categories:
         if slug in listing.categories:
-            category_value = max(category_value, 1.0 / (1 + 0.4 * rank))
+            category_value = max(category_value, 1.0 if slug in main else 0.6)
     features["category_fit"] = category_value if categories else 0.5
     shared_categories = [slug for slug in categories if slug in listing.categories]
     if shared_categories:
@@ -401,11 +414,12 @@ def match_goal(
     inference = infer(goal.text)
     outcomes = list(goal.outcomes) or inference.outcomes
     categories = list(goal.categories) or inference.categories
-    if goal.outcomes and not goal.categories:
-        # Given outcomes narrow what the words suggested.
-        categories = inference.categories
+    main_categories = set(goal.categories) or inference.main_categories
     candidates = _candidates(goal, outcomes, categories, origin, radius_km, backend)
-    scored = [score(listing, goal, outcomes, categories, radius_km) for listing in candidates]
+    scored = [
+        score(listing, goal, outcomes, categories, radius_km, main_categories)
+        for listing in candidates
+    ]
     scored.sort(key=lambda s: (-s.score, s.listing.distance_km or 0, s.listing.id))
     return GoalResult(
         text=goal.text,
