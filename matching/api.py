@@ -1,0 +1,212 @@
+"""POST /api/v1/match/: support-plan goals in, ranked and explained suggestions out.
+
+Contract: shared/DESIGN.md ("Public JSON API"). Bad bodies answer 400 with
+``{"errors": {"field": ["message"]}}``; nested fields are named by path,
+e.g. ``goals[0].budget.amount``.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from directory import geo
+from directory.api import ERROR_RESPONSES, ErrorSerializer, ListingSerializer, PublicAPIView
+from directory.models import Category, Language, Outcome
+from directory.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM
+from matching.engine import DAY_NAMES, Budget, GoalSpec, match_goal
+
+MAX_GOALS = 20
+
+
+def _check_slugs(values, model, what: str):
+    known = set(model.objects.filter(slug__in=values).values_list("slug", flat=True))
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise serializers.ValidationError(
+            [f"'{slug[:40]}' is not {what}." for slug in unknown[:5]]
+        )
+    return list(dict.fromkeys(values))
+
+
+class BudgetSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0)
+    period = serializers.ChoiceField(choices=["week", "month", "year", "one-off"], default="year")
+
+
+class PreferencesSerializer(serializers.Serializer):
+    languages = serializers.ListField(child=serializers.CharField(max_length=10), required=False)
+    days = serializers.ListField(child=serializers.ChoiceField(choices=list(DAY_NAMES)), required=False)
+    backup_cover = serializers.BooleanField(required=False, default=False)
+    not_too_close = serializers.BooleanField(required=False, default=False)
+    keep = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=20,
+        help_text="Ids of listings the person already uses and wants to keep.",
+    )
+
+    def validate_languages(self, value):
+        return _check_slugs([v.lower() for v in value], Language, "a language code we know")
+
+
+class GoalSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=500, help_text="The goal in the person's own words.")
+    outcomes = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    categories = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    budget = BudgetSerializer(required=False)
+    preferences = PreferencesSerializer(required=False)
+
+    def validate_outcomes(self, value):
+        return _check_slugs(value, Outcome, "an outcome (GET /api/v1/outcomes/ lists them)")
+
+    def validate_categories(self, value):
+        return _check_slugs(value, Category, "a category (GET /api/v1/categories/ lists them)")
+
+    def goal_spec(self) -> GoalSpec:
+        return goal_spec_from(self.validated_data)
+
+
+def goal_spec_from(data) -> GoalSpec:
+    prefs = data.get("preferences") or {}
+    budget = data.get("budget")
+    return GoalSpec(
+        text=data["text"],
+        outcomes=data.get("outcomes") or [],
+        categories=data.get("categories") or [],
+        budget=Budget(budget["amount"], budget["period"]) if budget else None,
+        languages=prefs.get("languages") or [],
+        days=prefs.get("days") or [],
+        needs_backup_cover=prefs.get("backup_cover", False),
+        not_too_close=prefs.get("not_too_close", False),
+        keep_ids=prefs.get("keep") or [],
+    )
+
+
+class MatchRequestSerializer(serializers.Serializer):
+    postcode = serializers.CharField(
+        required=False, allow_blank=True, help_text="Where the person lives: full or outward code."
+    )
+    radius_km = serializers.FloatField(required=False, default=DEFAULT_RADIUS_KM)
+    goals = serializers.ListField(
+        child=GoalSerializer(), min_length=1, max_length=MAX_GOALS, allow_empty=False
+    )
+
+    def validate_postcode(self, value):
+        if not value or not value.strip():
+            return None
+        try:
+            return geo.locate(value)
+        except geo.PostcodeError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate_radius_km(self, value):
+        if not 0 < value <= MAX_RADIUS_KM:
+            raise serializers.ValidationError(
+                f"Enter a distance in kilometres greater than 0 and no more than {MAX_RADIUS_KM:g}."
+            )
+        return value
+
+    def validate_goals(self, value):
+        if len(value) > MAX_GOALS:
+            raise serializers.ValidationError(f"Send at most {MAX_GOALS} goals at a time.")
+        return value
+
+
+class SuggestionSerializer(serializers.Serializer):
+    listing = ListingSerializer()
+    score = serializers.FloatField(min_value=0, max_value=1)
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class GoalResultSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    outcomes = serializers.ListField(child=serializers.SlugField())
+    suggestions = SuggestionSerializer(many=True)
+
+
+class MatchResponseSerializer(serializers.Serializer):
+    goals = GoalResultSerializer(many=True)
+
+
+def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors as {"goals[0].budget.amount": ["..."]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_errors(value, name))
+    elif isinstance(errors, list):
+        if all(not isinstance(item, (dict, list)) for item in errors):
+            flat[prefix or "detail"] = [str(item) for item in errors]
+        else:
+            for i, item in enumerate(errors):
+                if item:
+                    flat.update(flatten_errors(item, f"{prefix}[{i}]"))
+    else:
+        flat[prefix or "detail"] = [str(errors)]
+    return flat
+
+
+class MatchView(PublicAPIView):
+    @extend_schema(
+        operation_id="match_create",
+        tags=["matching"],
+        summary="Suggestions for support-plan goals",
+        description=(
+            "Each goal's words are mapped to outcomes and categories (unless given), then "
+            f"up to 10 local options are ranked and explained. At most {MAX_GOALS} goals."
+        ),
+        request=MatchRequestSerializer,
+        responses={
+            200: MatchResponseSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The body is not a valid request."),
+            **ERROR_RESPONSES,
+        },
+        examples=[
+            OpenApiExample(
+                "Swimming and meeting people near Stockport",
+                request_only=True,
+                value={
+                    "postcode": "SK1 3XE",
+                    "radius_km": 15,
+                    "goals": [
+                        {
+                            "text": "I want to get fitter and meet people",
+                            "outcomes": ["physical-health"],
+                            "budget": {"amount": "300.00", "period": "year"},
+                            "preferences": {"languages": ["ur"], "days": ["sat"]},
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            return Response({"errors": {"detail": ["Send a JSON object."]}}, status=400)
+        serializer = MatchRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response({"errors": flatten_errors(serializer.errors)}, status=400)
+        data = serializer.validated_data
+        place = data.get("postcode")
+        origin = place.point if place else None
+        results = []
+        for goal_data in data["goals"]:
+            result = match_goal(goal_spec_from(goal_data), origin, data["radius_km"])
+            results.append(
+                {
+                    "text": result.text,
+                    "outcomes": result.outcomes,
+                    "suggestions": [
+                        {"listing": s.listing, "score": s.score, "reasons": s.reasons}
+                        for s in result.suggestions
+                    ],
+                }
+            )
+        body = MatchResponseSerializer({"goals": results}, context={"request": request}).data
+        return Response(body)
