@@ -1,0 +1,357 @@
+"""Enquiries, offers, bookings, payments, invoices, the spend ledger, PA job adverts and reviews.
+
+Money is recorded in pounds as Decimal; Stripe amounts (pence) are converted
+at the edge (``marketplace.payments``). Every state change of a booking or a
+payment is an explicit transition recorded with who and when.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from directory.models import ListingPage
+
+USER = settings.AUTH_USER_MODEL
+
+
+# --- Enquiries and messages --------------------------------------------------
+
+
+class Enquiry(models.Model):
+    """A conversation between a person (or their representative) and a listing's owner."""
+
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="enquiries")
+    person = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="enquiries")
+    started_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    subject = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name_plural = "enquiries"
+
+    def __str__(self):
+        return self.subject
+
+
+class Message(models.Model):
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(max_length=5000)
+    sent_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+
+
+class MessageReport(models.Model):
+    """A party asks a moderator to look at a message."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reported_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.TextField(max_length=2000)
+    reported_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reported_at"]
+
+
+# --- Offers and bookings ------------------------------------------------------
+
+
+class Offer(models.Model):
+    """Something bookable that a listing's owner publishes."""
+
+    class Kind(models.TextChoices):
+        SESSION = "session", "One session"
+        WEEKLY_HOURS = "weekly_hours", "Weekly hours (PA)"
+        BLOCK = "block", "A block of sessions"
+        HOLIDAY = "holiday", "A holiday or short break"
+
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="offers")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(
+        max_digits=9, decimal_places=2, help_text="The whole price of one booking of this offer."
+    )
+    sessions = models.PositiveSmallIntegerField(null=True, blank=True)
+    hours_per_week = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    places = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many can be booked; empty for no limit."
+    )
+    starts_on = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["listing", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class PaymentRoute(models.TextChoices):
+    CARD = "card", "Card (direct payment or own money)"
+    MANAGED_ACCOUNT = "managed_account", "Invoice to my managed account"
+    INDIVIDUAL_SERVICE_FUND = "individual_service_fund", "Invoice to my individual service fund"
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        DELIVERED = "delivered", "Delivered"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="bookings")
+    person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="bookings")
+    requested_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    enquiry = models.ForeignKey(
+        Enquiry, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
+    goal = models.ForeignKey(
+        "matching.Goal",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        help_text="The plan line this spend counts against.",
+    )
+    payment_route = models.CharField(max_length=32, choices=PaymentRoute.choices)
+    payer_name = models.CharField(
+        max_length=150, blank=True, help_text="Who holds the money, for an invoice."
+    )
+    payer_email = models.EmailField(blank=True)
+    quantity = models.PositiveSmallIntegerField(default=1)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    starts_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.offer} for {self.person}"
+
+
+class BookingEvent(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+# --- Payments, invoices, ledger ---------------------------------------------
+
+
+class Payment(models.Model):
+    """A card payment through a Stripe PaymentIntent (authorise, capture, refund)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the card"
+        AUTHORISED = "authorised", "Authorised"
+        CAPTURED = "captured", "Paid"
+        CANCELLED = "cancelled", "Released"
+        REFUNDED = "refunded", "Refunded"
+        PARTLY_REFUNDED = "partly_refunded", "Partly refunded"
+        FAILED = "failed", "Failed"
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    refunded_amount = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    stripe_payment_intent = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class StripeEvent(models.Model):
+    """Each webhook event processed once: duplicates are ignored."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    created = models.DateTimeField(help_text="When Stripe created the event.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+
+class Invoice(models.Model):
+    """A numbered invoice to whoever holds the money (managed account, ISF provider)."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", "Issued"
+        PAID = "paid", "Paid"
+        VOID = "void", "Cancelled"
+
+    number = models.CharField(max_length=32, unique=True)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="invoices")
+    payer_name = models.CharField(max_length=150)
+    payer_email = models.EmailField(blank=True)
+    description = models.CharField(max_length=300)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ISSUED)
+    issued_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number issued in a year (locked while numbering)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class LedgerEntry(models.Model):
+    """One line of a person's spend statement; refunds are negative."""
+
+    class Kind(models.TextChoices):
+        CARD_PAYMENT = "card_payment", "Card payment"
+        REFUND = "refund", "Refund"
+        INVOICE = "invoice", "Invoice"
+        INVOICE_VOID = "invoice_void", "Invoice cancelled"
+        POOL_SHARE = "pool_share", "Share of a group purchase"
+
+    person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="ledger_entries")
+    plan = models.ForeignKey(
+        "matching.SupportPlan", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    goal = models.ForeignKey(
+        "matching.Goal", on_delete=models.SET_NULL, null=True, blank=True, related_name="ledger"
+    )
+    booking = models.ForeignKey(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="ledger"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    description = models.CharField(max_length=300)
+    supplier = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(
+        max_length=255, help_text="Stripe payment or refund id, or invoice number."
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        constraints = [
+            # Posting the same payment, refund or invoice twice is a no-op.
+            models.UniqueConstraint(fields=["kind", "reference"], name="one_entry_per_reference")
+        ]
+        verbose_name_plural = "ledger entries"
+
+
+# --- PA job adverts -----------------------------------------------------------
+
+
+class JobAdvert(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    person = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="job_adverts")
+    posted_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    title = models.CharField(max_length=150)
+    hours_per_week = models.DecimalField(max_digits=5, decimal_places=1)
+    postcode = models.CharField(max_length=10, help_text="Only the area is shown.")
+    public_area = models.CharField(max_length=10, editable=False)
+    lat = models.FloatField(editable=False)
+    lng = models.FloatField(editable=False)
+    hourly_rate = models.DecimalField(max_digits=6, decimal_places=2)
+    what_matters = models.TextField("what matters to me", max_length=3000)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class JobApplication(models.Model):
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        SHORTLISTED = "shortlisted", "Shortlisted"
+        DECLINED = "declined", "Not taken forward"
+
+    advert = models.ForeignKey(JobAdvert, on_delete=models.CASCADE, related_name="applications")
+    applicant = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="job_applications")
+    message = models.TextField(max_length=3000)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.APPLIED)
+    reply = models.TextField(blank=True, max_length=3000)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["advert", "applicant"], name="one_application_per_pa")
+        ]
+
+
+# --- Reviews ------------------------------------------------------------------
+
+
+class Review(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for moderation"
+        APPROVED = "approved", "Published"
+        REJECTED = "rejected", "Not published"
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="review")
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    rating = models.PositiveSmallIntegerField()
+    text = models.TextField(max_length=3000)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    moderated_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reply = models.TextField(blank=True, max_length=3000)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="rating_one_to_five"
+            )
+        ]
