@@ -355,3 +355,106 @@ class Review(models.Model):
                 condition=models.Q(rating__gte=1, rating__lte=5), name="rating_one_to_five"
             )
         ]
+
+
+# --- Pools: buying together ---------------------------------------------------
+
+
+class Pool(models.Model):
+    """A shared purchase: several budget holders buy one thing together.
+
+    Opened by a provider (an offer for a group) or proposed by a budget holder
+    around a listing. Funded when the minimum number of members have pledged
+    by the deadline; otherwise every pledge is released.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open for pledges"
+        FUNDED = "funded", "Funded"
+        FAILED = "failed", "Did not reach its minimum"
+        CANCELLED = "cancelled", "Cancelled"
+        DELIVERED = "delivered", "Delivered"
+
+    listing = models.ForeignKey(ListingPage, on_delete=models.PROTECT, related_name="pools")
+    organiser = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="organised_pools")
+    title = models.CharField(max_length=150)
+    description = models.TextField(max_length=5000)
+    outcomes = models.ManyToManyField("directory.Outcome", blank=True)
+    price_per_place = models.DecimalField(max_digits=9, decimal_places=2)
+    places = models.PositiveIntegerField()
+    minimum_members = models.PositiveIntegerField()
+    deadline = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minimum_members__lte=models.F("places")),
+                name="pool_minimum_within_places",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class PoolEvent(models.Model):
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class Pledge(models.Model):
+    """A member's share of a pool, traced to a goal line in their own plan."""
+
+    class Method(models.TextChoices):
+        CARD_HOLD = "card_hold", "Card, held now (manual capture)"
+        CARD_SAVED = "card_saved", "Card, charged when the pool is funded"
+        INVOICE = "invoice", "Invoice to a managed account"
+
+    class Status(models.TextChoices):
+        HELD = "held", "Held"
+        LEFT = "left", "Left the pool"
+        CAPTURED = "captured", "Paid"
+        RELEASED = "released", "Released"
+        FAILED = "failed", "Payment failed"
+        REFUNDED = "refunded", "Refunded"
+
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="pledges")
+    member = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="pledges")
+    pledged_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    goal = models.ForeignKey("matching.Goal", on_delete=models.PROTECT, related_name="pledges")
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    method = models.CharField(max_length=12, choices=Method.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+    stripe_payment_intent = models.CharField(max_length=255, blank=True)
+    stripe_setup_intent = models.CharField(max_length=255, blank=True)
+    stripe_payment_method = models.CharField(max_length=255, blank=True)
+    stripe_customer = models.CharField(max_length=255, blank=True)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    capture_attempts = models.PositiveSmallIntegerField(default=0)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "member"],
+                condition=models.Q(status="held"),
+                name="one_held_pledge_per_member",
+            )
+        ]
