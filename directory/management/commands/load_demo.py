@@ -1,0 +1,63 @@
+"""Load realistic demo data: listings around Stockport and an account for each role.
+
+    python manage.py load_demo [--listings 640] [--no-progress]
+
+Idempotent and deterministic: listings are recognised by slug and accounts by
+email, so running it again (``make run`` does, every time) changes nothing.
+The accounts and their password are in docs/demo.md.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from directory.demo import DEFAULT_LISTINGS, DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load demo listings and demo accounts (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--listings",
+            type=int,
+            default=DEFAULT_LISTINGS,
+            help=f"How many demo listings to load (default {DEFAULT_LISTINGS}); a smaller "
+            "number loads the first ones of the same set.",
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Do not show a progress bar."
+        )
+
+    def handle(self, *args, listings: int, no_progress: bool, verbosity: int, **options):
+        if listings < 0:
+            raise CommandError("--listings must be zero or more.")
+        if settings.PRODUCTION:
+            # Allowed for the production-like docker compose run, but never wanted on
+            # a real site: the demo accounts' password and TOTP secrets are published.
+            self.stderr.write(
+                "Warning: loading demo accounts with a published password under "
+                "KITH_ENV=production. Never do this on a real site."
+            )
+        progress = not no_progress and verbosity > 0 and sys.stderr.isatty()
+        started = time.monotonic()
+        result = load_demo(listings=listings, progress=progress)
+        seconds = time.monotonic() - started
+        if verbosity > 0:
+            loaded = result.listings
+            self.stdout.write(
+                f"Loaded {loaded.created} listings ({loaded.existing} already there) and "
+                f"{result.new_accounts} demo accounts ({result.accounts - result.new_accounts} "
+                f"already there) in {seconds:.0f} s. Sign-in details: docs/demo.md."
+            )
+            if result.new_accounts:
+                self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
+                for account in DEMO_ACCOUNTS:
+                    self.stdout.write(f"  {account.email:24} {account.who}")
+                self.stdout.write(
+                    "Two-step codes: python manage.py demo_totp moderator@example.org"
+                )
