@@ -3,17 +3,65 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import representation as rules
 from accounts.forms import InviteRepresentativeForm
 from accounts.models import Representation
 from accounts.roles import Role
+from directory.models import ListingKind
+from directory.moderation import kinds_user_may_create
+
+# Roles whose holders list something in the directory and manage it from "My listings".
+LISTING_ROLES = (Role.PROVIDER, Role.PERSONAL_ASSISTANT, Role.ULO_STAFF)
+
+
+def account_tools(user) -> list[dict]:
+    """The pages each of the user's roles works from, so nobody has to know the addresses.
+
+    Each tool is a label and a URL, or a label and ``choices`` (label, URL)
+    when there is more than one place to start, such as the kinds of listing
+    a provider may add.
+    """
+    roles = user.role_slugs
+    tools = []
+    if roles & set(LISTING_ROLES):
+        tools.append({"label": "My listings", "url": reverse("directory:my_listings")})
+        kinds = kinds_user_may_create(user)
+        if len(kinds) == 1:
+            tools.append(
+                {"label": "List a service", "url": reverse("directory:owner_create", args=kinds)}
+            )
+        elif kinds:
+            tools.append(
+                {
+                    "label": "List a service",
+                    "choices": [
+                        (
+                            f"Add a {ListingKind(kind).label.lower()} listing",
+                            reverse("directory:owner_create", args=[kind]),
+                        )
+                        for kind in kinds
+                    ],
+                }
+            )
+    if Role.PRACTITIONER in roles:
+        tools.append({"label": "People I support", "url": reverse("matching:practitioner_home")})
+    if Role.ULO_STAFF in roles:
+        tools.append(
+            {"label": "Referrals to your organisation", "url": reverse("matching:referral_inbox")}
+        )
+    acts_for_someone = rules.represented_people(user).exists()
+    if Role.BUDGET_HOLDER in roles or Role.REPRESENTATIVE in roles or acts_for_someone:
+        tools.append({"label": "My plan", "url": reverse("matching:my_plan")})
+    return tools
 
 
 def _account_context(user, invite_form=None):
     return {
         "roles": [grant.get_role_display() for grant in user.role_grants.all()],
+        "tools": account_tools(user),
         "is_budget_holder": user.has_role(Role.BUDGET_HOLDER),
         "representations_given": user.representations_given.select_related("representative"),
         "people": rules.represented_people(user),
@@ -41,7 +89,9 @@ def invite_representative(request):
         except rules.RepresentationError as exc:
             form.add_error("email", str(exc))
         else:
-            messages.success(request, f"We have emailed an invitation to {invitation.invited_email}.")
+            messages.success(
+                request, f"We have emailed an invitation to {invitation.invited_email}."
+            )
             return redirect("accounts:my_account")
     context = _account_context(request.user, form)
     return render(request, "accounts/my_account.html", context, status=400)
@@ -79,7 +129,10 @@ def representation_invitation(request, token):
             error = str(exc)
     status = 400 if error else 200
     return render(
-        request, "accounts/invitation.html", {"invitation": invitation, "error": error}, status=status
+        request,
+        "accounts/invitation.html",
+        {"invitation": invitation, "error": error},
+        status=status,
     )
 
 
