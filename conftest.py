@@ -97,3 +97,34 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _search_index_per_test(settings):
+    """With Elasticsearch configured, each test searches and writes an index of its own.
+
+    The database rolls back after each test; Elasticsearch does not, so a
+    listing published by one test would otherwise show in the next.
+    """
+    url = settings.ELASTICSEARCH_URL
+    if not url:
+        yield
+        return
+    import uuid
+
+    from django.test import override_settings
+
+    from directory import elasticsearch
+    from directory.search import elastic
+
+    prefix = f"kith-test-{uuid.uuid4().hex[:10]}"
+    settings.ELASTICSEARCH_INDEX_PREFIX = prefix
+    yield
+    elasticsearch.get_client.cache_clear()
+    with override_settings(ELASTICSEARCH_URL=url, ELASTICSEARCH_INDEX_PREFIX=prefix):
+        try:
+            elastic.delete_index()
+        except Exception:  # Elasticsearch went away during the test; nothing to tidy
+            pass
+    elasticsearch.get_client.cache_clear()
+
