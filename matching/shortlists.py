@@ -147,7 +147,7 @@ def accept_item(item: ShortlistItem, by_user, goal: Goal | None = None) -> Saved
     again saves nothing twice.
     """
     item = (
-        ShortlistItem.objects.select_for_update()
+        ShortlistItem.objects.select_for_update(of=("self",))
         .select_related("shortlist__plan__person", "goal", "listing")
         .get(pk=item.pk)
     )
