@@ -19,7 +19,11 @@ def require_service(env_name: str, what: str) -> str:
 
 
 def chromium_path() -> str:
-    path = os.environ.get("KITH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    path = (
+        os.environ.get("KITH_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
     if path and os.path.exists(path):
         return path
     message = "Chromium is not installed (apt-get install chromium), so browser tests cannot run."
@@ -34,7 +38,11 @@ def pytest_collection_modifyitems(items):
     them flushed for the tests that follow."""
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
             kwargs = {**marker.kwargs, "serialized_rollback": True}
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
@@ -127,4 +135,3 @@ def _search_index_per_test(settings):
         except Exception:  # Elasticsearch went away during the test; nothing to tidy
             pass
     elasticsearch.get_client.cache_clear()
-

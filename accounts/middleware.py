@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from accounts.mfa import needs_mfa, has_mfa
+from accounts.mfa import has_mfa, needs_mfa
 
 ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 

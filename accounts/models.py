@@ -42,7 +42,9 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(
-        max_length=150, blank=True, help_text="The name other people see, e.g. 'Sam' or 'Sam Patel'."
+        max_length=150,
+        blank=True,
+        help_text="The name other people see, e.g. 'Sam' or 'Sam Patel'.",
     )
 
     USERNAME_FIELD = "email"

@@ -29,7 +29,9 @@ def invite_representative(budget_holder, email: str, relationship: str = "", bas
     if not budget_holder.has_role(Role.BUDGET_HOLDER):
         raise RepresentationError("Only a budget holder can invite a representative.")
     if email == budget_holder.email.lower():
-        raise RepresentationError("You cannot invite yourself. Enter the email of the person helping you.")
+        raise RepresentationError(
+            "You cannot invite yourself. Enter the email of the person helping you."
+        )
     if Representation.objects.filter(
         budget_holder=budget_holder, representative__email__iexact=email, status=Status.ACCEPTED
     ).exists():
@@ -117,10 +119,14 @@ def end_representation(representation: Representation, by_user) -> Representatio
 
 def represented_people(user):
     """The budget holders ``user`` may act for: those who invited them and whom they accepted."""
-    return get_user_model().objects.filter(
-        representations_given__representative=user,
-        representations_given__status=Status.ACCEPTED,
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(
+            representations_given__representative=user,
+            representations_given__status=Status.ACCEPTED,
+        )
+        .distinct()
+    )
 
 
 def can_act_for(user, budget_holder) -> bool:

@@ -32,7 +32,9 @@ class HomePage(Page):
 class InformationPage(Page):
     """Plain-English information and advice: glossaries, how budgets work, local guidance."""
 
-    summary = models.TextField(blank=True, help_text="One sentence shown in lists and search results.")
+    summary = models.TextField(
+        blank=True, help_text="One sentence shown in lists and search results."
+    )
     body = StreamField(
         [
             ("heading", blocks.CharBlock(form_classname="title", icon="title")),

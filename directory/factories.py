@@ -59,9 +59,7 @@ def make_listing(
         live=publish,
         **fields,
     )
-    page.locations = [
-        ListingLocation(postcode=pc, is_home_base=(kind == "pa")) for pc in postcodes
-    ]
+    page.locations = [ListingLocation(postcode=pc, is_home_base=(kind == "pa")) for pc in postcodes]
     page.outcomes = list(Outcome.objects.filter(slug__in=outcomes))
     page.categories = list(Category.objects.filter(slug__in=categories))
     page.languages = list(Language.objects.filter(slug__in=languages))

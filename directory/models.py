@@ -107,7 +107,9 @@ class ListingPage(Page):
 
     listing_kind: str = ""
 
-    kind = models.CharField(max_length=16, choices=ListingKind.choices, editable=False, db_index=True)
+    kind = models.CharField(
+        max_length=16, choices=ListingKind.choices, editable=False, db_index=True
+    )
     summary = models.CharField(
         max_length=300, help_text="One or two sentences: what you offer and who it is for."
     )
@@ -117,7 +119,9 @@ class ListingPage(Page):
     outcomes = ParentalManyToManyField(
         Outcome, blank=True, help_text="What people can achieve with this."
     )
-    categories = ParentalManyToManyField(Category, blank=True, help_text="What kind of service this is.")
+    categories = ParentalManyToManyField(
+        Category, blank=True, help_text="What kind of service this is."
+    )
 
     price_amount = models.DecimalField(
         "price (£)",
@@ -151,9 +155,7 @@ class ListingPage(Page):
         validators=[MinValueValidator(0)],
         help_text="For PAs and services that come to you: how far you travel from your base.",
     )
-    offers_backup_cover = models.BooleanField(
-        "offers back-up or emergency cover", default=False
-    )
+    offers_backup_cover = models.BooleanField("offers back-up or emergency cover", default=False)
     accessibility_features = ParentalManyToManyField(AccessibilityFeature, blank=True)
     accessibility_notes = models.TextField(blank=True)
     languages = ParentalManyToManyField(Language, blank=True)
@@ -440,7 +442,9 @@ class UserLedOrganisationPage(ListingPage):
     led_by = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Who runs and controls it, e.g. 'people with lived experience of mental ill health'.",
+        help_text=(
+            "Who runs and controls it, e.g. 'people with lived experience of mental ill health'."
+        ),
     )
     offers_peer_brokerage = models.BooleanField(default=False)
     peer_brokerage_details = models.TextField(

@@ -39,7 +39,9 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
 )
 if PRODUCTION and not ALLOWED_HOSTS:
-    raise ConfigurationError("ALLOWED_HOSTS is not set. List the site's host names, comma-separated.")
+    raise ConfigurationError(
+        "ALLOWED_HOSTS is not set. List the site's host names, comma-separated."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 SITE_ID = 1
@@ -233,7 +235,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kith API",
-    "DESCRIPTION": "Find local care and support by outcome and distance, and match support-plan goals.",
+    "DESCRIPTION": (
+        "Find local care and support by outcome and distance, and match support-plan goals."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Only Kith's public API is documented, not Wagtail's internal admin API.
@@ -275,6 +279,7 @@ LOGGING = {
 # Tests that need PostgreSQL or Elasticsearch fail instead of skipping.
 KITH_REQUIRE_SERVICES = env_bool("KITH_REQUIRE_SERVICES", False)
 KITH_MFA_SETUP_URL = "/accounts/2fa/totp/activate/"
+
 
 # --- Maps (an enhancement: every list works without JavaScript) -------------
 # Leaflet's files come from the django-leaflet package. Its Django app is not

@@ -25,13 +25,16 @@ can_edit_plan = can_view_plan
 
 
 def is_named_practitioner(user, plan: SupportPlan) -> bool:
-    return user.is_authenticated and plan.practitioner_id == user.pk and user.has_role(
-        Role.PRACTITIONER
+    return (
+        user.is_authenticated
+        and plan.practitioner_id == user.pk
+        and user.has_role(Role.PRACTITIONER)
     )
 
 
 def plans_visible_to(user):
-    """Every plan the user may open: their own, those of people they act for, and as practitioner."""
+    """Every plan the user may open: their own, those of people they act for, and as named
+    practitioner."""
     from django.db.models import Q
 
     if not user.is_authenticated:

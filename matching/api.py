@@ -24,9 +24,7 @@ def _check_slugs(values, model, what: str):
     known = set(model.objects.filter(slug__in=values).values_list("slug", flat=True))
     unknown = [v for v in values if v not in known]
     if unknown:
-        raise serializers.ValidationError(
-            [f"'{slug[:40]}' is not {what}." for slug in unknown[:5]]
-        )
+        raise serializers.ValidationError([f"'{slug[:40]}' is not {what}." for slug in unknown[:5]])
     return list(dict.fromkeys(values))
 
 
@@ -37,7 +35,9 @@ class BudgetSerializer(serializers.Serializer):
 
 class PreferencesSerializer(serializers.Serializer):
     languages = serializers.ListField(child=serializers.CharField(max_length=10), required=False)
-    days = serializers.ListField(child=serializers.ChoiceField(choices=list(DAY_NAMES)), required=False)
+    days = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(DAY_NAMES)), required=False
+    )
     backup_cover = serializers.BooleanField(required=False, default=False)
     not_too_close = serializers.BooleanField(required=False, default=False)
     keep = serializers.ListField(

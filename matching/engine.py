@@ -179,9 +179,7 @@ def infer(text: str) -> Inference:
     matched_spans: list[tuple[int, int]] = []
     # Longer phrases first; a shorter phrase overlapping one already matched is skipped,
     # so "break from caring" is not counted again as "a break".
-    for phrase, pattern, outcomes, categories in sorted(
-        _rules(), key=lambda rule: -len(rule[0])
-    ):
+    for phrase, pattern, outcomes, categories in sorted(_rules(), key=lambda rule: -len(rule[0])):
         match = pattern.search(lowered)
         if not match:
             continue
@@ -320,7 +318,9 @@ def score(
     features["category_fit"] = category_value if categories else 0.5
     shared_categories = [slug for slug in categories if slug in listing.categories]
     if shared_categories:
-        reasons.append("Offers " + ", ".join(names.get(s, s).lower() for s in shared_categories[:2]))
+        reasons.append(
+            "Offers " + ", ".join(names.get(s, s).lower() for s in shared_categories[:2])
+        )
 
     features["distance"], reason = _distance_feature(listing, radius_km, goal.not_too_close)
     if reason:
@@ -339,7 +339,9 @@ def score(
         features["continuity"] = 1.0
         reasons.insert(0, "You already use this and want to keep it")
         total = 1.0
-    return Suggestion(listing=listing, score=round(min(total, 1.0), 3), reasons=reasons, features=features)
+    return Suggestion(
+        listing=listing, score=round(min(total, 1.0), 3), reasons=reasons, features=features
+    )
 
 
 def _main_category(listing: ListingSummary, categories: list[str]) -> str:
@@ -374,7 +376,9 @@ def _candidates(goal: GoalSpec, outcomes, categories, origin, radius_km, backend
     found: dict[int, ListingSummary] = {}
     queries = []
     if outcomes:
-        queries.append(ListingQuery(outcomes=tuple(outcomes[:3]), origin=origin, radius_km=radius_km))
+        queries.append(
+            ListingQuery(outcomes=tuple(outcomes[:3]), origin=origin, radius_km=radius_km)
+        )
     if categories:
         queries.append(
             ListingQuery(categories=tuple(categories[:4]), origin=origin, radius_km=radius_km)

@@ -74,9 +74,7 @@ class SupportPlan(models.Model):
     brokerage_reason = models.TextField(
         "why this route", blank=True, help_text="In the person's words, why they chose it."
     )
-    indicative_budget = models.DecimalField(
-        max_digits=9, decimal_places=2, null=True, blank=True
-    )
+    indicative_budget = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     agreed_budget = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     review_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -131,7 +129,9 @@ class Goal(models.Model):
     accessibility = models.TextField(blank=True)
     needs_backup_cover = models.BooleanField(default=False)
     not_too_close = models.BooleanField(
-        "not too close to home", default=False, help_text="Prefer options not in your immediate area."
+        "not too close to home",
+        default=False,
+        help_text="Prefer options not in your immediate area.",
     )
     keep_listings = models.ManyToManyField(
         ListingPage,
@@ -183,7 +183,9 @@ class Shortlist(models.Model):
 
 class ShortlistItem(models.Model):
     shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="items")
-    goal = models.ForeignKey(Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="+")
     note = models.CharField(max_length=300, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)

@@ -58,7 +58,11 @@ PHRASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     # Social inclusion
     ("meet people", ("social-inclusion",), ("social-activities-support", "leisure-activities")),
     ("meet new people", ("social-inclusion",), ("social-activities-support", "leisure-activities")),
-    ("make friends", ("social-inclusion", "family-and-relationships"), ("social-activities-support",)),
+    (
+        "make friends",
+        ("social-inclusion", "family-and-relationships"),
+        ("social-activities-support",),
+    ),
     ("friends", ("social-inclusion",), ("social-activities-support",)),
     ("lonely", ("social-inclusion",), ("social-activities-support", "leisure-activities")),
     ("isolated", ("social-inclusion",), ("social-activities-support",)),
@@ -151,6 +155,10 @@ PHRASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("advocate", ("independent-living",), ("advocacy",)),
     ("speak up for me", ("confidence",), ("advocacy",)),
     ("payroll", ("independent-living",), ("payroll-and-employment-support",)),
-    ("employ a pa", ("independent-living",), ("payroll-and-employment-support", "personal-assistant")),
+    (
+        "employ a pa",
+        ("independent-living",),
+        ("payroll-and-employment-support", "personal-assistant"),
+    ),
     ("clothes", ("independent-living",), ("specialist-clothing",)),
 ]

@@ -16,7 +16,11 @@ PRODUCTION_ENV = {
 
 
 def manage(*args, env=None, timeout=120):
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ELASTICSEARCH_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "ELASTICSEARCH_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     base.pop("DJANGO_SETTINGS_MODULE", None)
     base.update(env or {})
     return subprocess.run(

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def holder(user_factory):
-    return user_factory(email="holder@example.org", display_name="Maureen", roles=[Role.BUDGET_HOLDER])
+    return user_factory(
+        email="holder@example.org", display_name="Maureen", roles=[Role.BUDGET_HOLDER]
+    )
 
 
 @pytest.fixture

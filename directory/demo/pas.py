@@ -54,7 +54,9 @@ Yusuf Abdi Mohamed Andrei Rajesh
 """.split()
 )
 
-UNISEX_NAMES = set("Sam Alex Jordan Charlie Robin Amandeep Harpreet Gurpreet Jaspreet Manjit Kiran".split())
+UNISEX_NAMES = set(
+    "Sam Alex Jordan Charlie Robin Amandeep Harpreet Gurpreet Jaspreet Manjit Kiran".split()
+)
 
 INITIALS = "ABCDEFGHJKLMNOPRSTW"
 

@@ -27,7 +27,9 @@ def live_listings():
     return (
         ListingPage.objects.live()
         .select_related("locale")
-        .prefetch_related("outcomes", "categories", "languages", "accessibility_features", "locations")
+        .prefetch_related(
+            "outcomes", "categories", "languages", "accessibility_features", "locations"
+        )
     )
 
 

@@ -50,7 +50,10 @@ def test_the_demo_budget_holders_three_goals_get_local_options_with_reasons(
 def test_given_outcomes_are_used_as_they_are(client, stockport_listings):
     response = post(
         client,
-        {"postcode": "SK1 3XE", "goals": [{"text": "something for me", "outcomes": ["physical-health"]}]},
+        {
+            "postcode": "SK1 3XE",
+            "goals": [{"text": "something for me", "outcomes": ["physical-health"]}],
+        },
     )
     assert response.status_code == 200
     goal = response.json()["goals"][0]
@@ -96,12 +99,24 @@ def test_without_a_postcode_distance_is_unknown_but_matching_works(client, stock
         ({"postcode": "ZZ9 9ZZ", "goals": [{"text": "swim"}]}, "postcode"),
         ({"radius_km": 500, "goals": [{"text": "swim"}]}, "radius_km"),
         ({"radius_km": "far", "goals": [{"text": "swim"}]}, "radius_km"),
-        ({"goals": [{"text": "swim", "budget": {"amount": "-5", "period": "year"}}]}, "goals[0].budget.amount"),
+        (
+            {"goals": [{"text": "swim", "budget": {"amount": "-5", "period": "year"}}]},
+            "goals[0].budget.amount",
+        ),
         ({"goals": [{"text": "swim", "budget": {"amount": "lots"}}]}, "goals[0].budget.amount"),
-        ({"goals": [{"text": "swim", "budget": {"amount": "5", "period": "fortnight"}}]}, "goals[0].budget.period"),
+        (
+            {"goals": [{"text": "swim", "budget": {"amount": "5", "period": "fortnight"}}]},
+            "goals[0].budget.period",
+        ),
         ({"goals": [{"text": "swim", "outcomes": ["flying"]}]}, "goals[0].outcomes"),
-        ({"goals": [{"text": "swim", "preferences": {"languages": ["xx"]}}]}, "goals[0].preferences.languages"),
-        ({"goals": [{"text": "swim", "preferences": {"days": ["someday"]}}]}, "goals[0].preferences.days[0]"),
+        (
+            {"goals": [{"text": "swim", "preferences": {"languages": ["xx"]}}]},
+            "goals[0].preferences.languages",
+        ),
+        (
+            {"goals": [{"text": "swim", "preferences": {"days": ["someday"]}}]},
+            "goals[0].preferences.days[0]",
+        ),
         ({"goals": [{"outcomes": ["recovery"]}]}, "goals[0].text"),
         ({"goals": "swim"}, "goals"),
     ],
