@@ -1,5 +1,20 @@
+"""The Marketplace home: where a signed-in person finds their messages, adverts and bookings."""
+
 from django.shortcuts import render
+
+from directory.models import ListingPage
+from marketplace import adverts, enquiries
 
 
 def home(request):
-    return render(request, "marketplace/home.html")
+    user = request.user
+    context = {}
+    if user.is_authenticated:
+        context = {
+            "unread": enquiries.unread_count(user),
+            "can_advertise": bool(enquiries.budget_holders_for(user)),
+            "advert_count": adverts.adverts_managed_by(user).count(),
+            "is_pa": adverts.is_pa(user),
+            "owns_listings": ListingPage.objects.filter(owner=user).exists(),
+        }
+    return render(request, "marketplace/home.html", context)

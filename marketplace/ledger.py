@@ -1,0 +1,189 @@
+"""The spend ledger: every payment, refund and invoice as a line against a plan line (goal).
+
+A budget holder's statement and the receipts an audit asks for come out of
+here. Each posting is keyed by (kind, reference) – the Stripe PaymentIntent
+or refund id, or the invoice number – so posting the same money twice (a
+webhook and a direct call, a retried request) leaves one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from marketplace.models import Booking, Invoice, LedgerEntry, Payment
+from matching.models import PERIODS_PER_YEAR, Goal, SupportPlan
+
+Kind = LedgerEntry.Kind
+ZERO = Decimal("0.00")
+
+# Bookings whose money is promised but may not be in the ledger yet.
+COMMITTED_STATUSES = (Booking.Status.ACCEPTED, Booking.Status.DELIVERED)
+
+
+def describe(booking: Booking) -> str:
+    """How a booking reads on a statement line or an invoice."""
+    title = booking.offer.title
+    return f"{booking.quantity} × {title}" if booking.quantity > 1 else title
+
+
+def _post(
+    kind: str, reference: str, booking: Booking | None, person, amount: Decimal, description: str
+):
+    goal = booking.goal if booking else None
+    return LedgerEntry.objects.get_or_create(
+        kind=kind,
+        reference=reference,
+        defaults={
+            "person": person,
+            "booking": booking,
+            "goal": goal,
+            "plan": goal.plan if goal else None,
+            "amount": amount,
+            "description": description[:300],
+            "supplier": booking.offer.listing.title[:255] if booking else "",
+        },
+    )
+
+
+def post_card_payment(payment: Payment) -> tuple[LedgerEntry, bool]:
+    """The money taken from a card, keyed by its PaymentIntent."""
+    booking = payment.booking
+    description = describe(booking) if booking else "Card payment"
+    return _post(
+        Kind.CARD_PAYMENT,
+        payment.stripe_payment_intent,
+        booking,
+        payment.person,
+        payment.amount,
+        description,
+    )
+
+
+def post_refund(payment: Payment, amount: Decimal, reference: str) -> tuple[LedgerEntry, bool]:
+    """A refund as a negative line, keyed by the Stripe refund id."""
+    booking = payment.booking
+    description = f"Refund: {describe(booking)}" if booking else "Refund"
+    return _post(
+        Kind.REFUND, reference, booking, payment.person, -abs(Decimal(amount)), description
+    )
+
+
+def post_invoice(invoice: Invoice) -> tuple[LedgerEntry, bool]:
+    """An invoice counts as spent when issued: the budget holder owes it from then."""
+    return _post(
+        Kind.INVOICE,
+        invoice.number,
+        invoice.booking,
+        invoice.person,
+        invoice.amount,
+        invoice.description,
+    )
+
+
+def post_invoice_void(invoice: Invoice) -> tuple[LedgerEntry, bool]:
+    """Cancelling an invoice adds a line that takes it back off, keeping the history."""
+    return _post(
+        Kind.INVOICE_VOID,
+        invoice.number,
+        invoice.booking,
+        invoice.person,
+        -invoice.amount,
+        f"Cancelled invoice {invoice.number}: {invoice.description}",
+    )
+
+
+# --- Statements -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One plan line: what was agreed for a year, what is promised, spent and left.
+
+    ``agreed`` and ``left`` are None when the goal has no budget set.
+    """
+
+    label: str
+    agreed: Decimal | None
+    committed: Decimal
+    spent: Decimal
+    left: Decimal | None
+    goal: Goal | None = None
+
+
+@dataclass(frozen=True)
+class PlanStatement:
+    plan: SupportPlan
+    rows: list[StatementRow]
+    total: StatementRow
+
+
+def agreed_for_year(goal: Goal) -> Decimal | None:
+    """A goal's budget over the plan year; a one-off (or unstated period) counts as it is."""
+    if goal.budget_amount is None:
+        return None
+    return goal.budget_amount * PERIODS_PER_YEAR.get(goal.budget_period or "one-off", 1)
+
+
+def _sum(queryset, field: str = "amount") -> Decimal:
+    return queryset.aggregate(total=Sum(field))["total"] or ZERO
+
+
+def committed_for(goal: Goal) -> Decimal:
+    """Accepted or delivered bookings' prices not yet in the ledger.
+
+    A delivered booking on an invoice is already in the ledger (the invoice
+    line) though not yet paid, so only what the ledger lacks is counted.
+    """
+    total = ZERO
+    bookings = goal.bookings.filter(status__in=COMMITTED_STATUSES)
+    for booking in bookings:
+        posted = _sum(booking.ledger.all())
+        total += max(ZERO, booking.amount - posted)
+    return total
+
+
+def row_for(goal: Goal) -> StatementRow:
+    agreed = agreed_for_year(goal)
+    committed = committed_for(goal)
+    spent = _sum(goal.ledger.all())
+    left = None if agreed is None else agreed - committed - spent
+    return StatementRow(
+        label=str(goal), agreed=agreed, committed=committed, spent=spent, left=left, goal=goal
+    )
+
+
+def plan_statement(plan: SupportPlan) -> PlanStatement:
+    """Each goal of the plan with agreed, committed, spent and left, and the totals."""
+    rows = [row_for(goal) for goal in plan.goals.all()]
+    agreed_rows = [row.agreed for row in rows if row.agreed is not None]
+    agreed = sum(agreed_rows, ZERO) if agreed_rows else None
+    committed = sum((row.committed for row in rows), ZERO)
+    spent = sum((row.spent for row in rows), ZERO)
+    total = StatementRow(
+        label="Total",
+        agreed=agreed,
+        committed=committed,
+        spent=spent,
+        left=None if agreed is None else agreed - committed - spent,
+    )
+    return PlanStatement(plan=plan, rows=rows, total=total)
+
+
+def statement_entries(plan: SupportPlan):
+    """The plan's ledger lines in date order, for the statement and its receipts."""
+    return LedgerEntry.objects.filter(plan=plan).select_related("goal", "booking")
+
+
+def would_overspend(goal: Goal, amount: Decimal) -> tuple[bool, Decimal | None]:
+    """Whether spending ``amount`` more on ``goal`` goes over what is left, and what is left.
+
+    A warning before booking, not a refusal: the person may top up or move
+    money between lines. A goal without a budget never warns.
+    """
+    left = row_for(goal).left
+    if left is None:
+        return False, None
+    return Decimal(amount) > left, left

@@ -1,0 +1,267 @@
+"""Fixtures for the marketplace money tests: a fake Stripe (localstripe), people and an offer.
+
+Card tests talk to localstripe, a fake Stripe server started once per test
+session on a free local port; nothing here ever reaches the real Stripe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+from accounts.models import Representation
+from directory.factories import make_listing
+from marketplace import bookings
+from marketplace.models import Offer, PaymentRoute
+from matching.models import Goal
+from matching.plans import create_plan
+
+SECRET_KEY = "sk_test_kith"
+WEBHOOK_SECRET = "whsec_test"
+
+
+def _unavailable(message: str):
+    if django_settings.KITH_REQUIRE_SERVICES:
+        pytest.fail(message + " KITH_REQUIRE_SERVICES=1 requires it.")
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    request = urllib.request.Request(
+        f"{url}/v1/balance", headers={"Authorization": f"Bearer {SECRET_KEY}"}
+    )
+    try:
+        urllib.request.urlopen(request, timeout=1).close()
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """The base URL of a localstripe server for this session (skipped if it cannot start)."""
+    executable = Path(sys.executable).with_name("localstripe")
+    if not executable.exists():
+        _unavailable("localstripe is not installed in the virtualenv, so card tests cannot run.")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        [str(executable), "--port", str(port), "--from-scratch"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not _answers(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                output = log.read().decode(errors="replace")[-500:]
+                _unavailable(f"localstripe did not start on port {port}: {output}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def stripe_test_settings(settings, localstripe):
+    """Point Kith's Stripe settings at localstripe; use with ``pytest.mark.usefixtures``."""
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_kith"
+    settings.STRIPE_API_BASE = localstripe
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return localstripe
+
+
+@pytest.fixture
+def no_stripe(settings):
+    """A deployment without Stripe keys: card payment is unavailable, invoices still work."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_PUBLISHABLE_KEY = ""
+    settings.STRIPE_API_BASE = ""
+    settings.STRIPE_WEBHOOK_SECRET = ""
+
+
+@pytest.fixture
+def stripe_api(stripe_test_settings):
+    """A Stripe client on localstripe, to look at (or change, as in the dashboard) what Kith did."""
+    import stripe
+
+    return stripe.StripeClient(
+        SECRET_KEY, base_addresses={"api": stripe_test_settings}, max_network_retries=0
+    )
+
+
+# --- Webhooks --------------------------------------------------------------------------
+
+
+def signature_header(
+    payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = None
+) -> str:
+    """Sign as Stripe does: v1 is the HMAC-SHA256 of "<timestamp>.<payload>" with the secret."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signed = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256)
+    return f"t={timestamp},v1={signed.hexdigest()}"
+
+
+_event_numbers = iter(range(1, 1_000_000))
+
+
+def make_event(event_type: str, obj: dict, event_id: str | None = None) -> dict:
+    return {
+        "id": event_id or f"evt_test_{next(_event_numbers)}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "data": {"object": obj},
+    }
+
+
+@pytest.fixture
+def post_webhook(client):
+    """POST a signed event to the webhook URL, as Stripe would; returns the response."""
+
+    def post(event: dict, secret: str = WEBHOOK_SECRET, header: str | None = None):
+        payload = json.dumps(event)
+        return client.post(
+            reverse("marketplace:stripe_webhook"),
+            data=payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=header
+            if header is not None
+            else signature_header(payload, secret),
+        )
+
+    return post
+
+
+# --- People, a plan and an offer ---------------------------------------------------------
+
+
+@dataclass
+class Market:
+    """Sam in Stockport, his daughter Aisha, his social worker, and a swimming provider."""
+
+    person: object
+    representative: object
+    owner: object
+    other_owner: object
+    practitioner: object
+    plan: object
+    goal: object
+    listing: object
+    offer: Offer
+
+    def actor(self, name: str):
+        from django.contrib.auth.models import AnonymousUser
+
+        if name == "nobody":
+            return None
+        if name == "anonymous":
+            return AnonymousUser()
+        return getattr(self, name)
+
+    def request(self, route: str = PaymentRoute.CARD, *, by=None, **kwargs):
+        defaults = {"goal": self.goal}
+        if route == PaymentRoute.CARD:
+            defaults["payment_method"] = "pm_card_visa"
+        else:
+            defaults["payer_name"] = "Stockport Direct Payments Support Service"
+            defaults["payer_email"] = "accounts@example.org"
+        return bookings.request_booking(
+            self.offer,
+            self.person,
+            by=by or self.person,
+            payment_route=route,
+            **{**defaults, **kwargs},
+        )
+
+    def accepted(self, route: str = PaymentRoute.CARD, **kwargs):
+        return bookings.accept(self.request(route, **kwargs), by=self.owner)
+
+    def delivered(self, route: str = PaymentRoute.CARD, **kwargs):
+        return bookings.deliver(self.accepted(route, **kwargs), by=self.owner)
+
+
+@pytest.fixture
+def market(user_factory):
+    person = user_factory(display_name="Sam Patel", roles=["budget_holder"])
+    representative = user_factory(display_name="Aisha Patel", roles=["representative"])
+    Representation.objects.create(
+        budget_holder=person,
+        representative=representative,
+        invited_email=representative.email,
+        relationship="daughter",
+        status=Representation.Status.ACCEPTED,
+    )
+    practitioner = user_factory(display_name="Priya Shah", roles=["practitioner"])
+    owner = user_factory(display_name="Dave Lomas", roles=["provider"])
+    other_owner = user_factory(display_name="Jo Birch", roles=["provider"])
+    plan = create_plan(person, postcode="SK1 3XE")
+    plan.practitioner = practitioner
+    plan.save()
+    goal = Goal.objects.create(
+        plan=plan,
+        text="I want to go swimming again to get fitter",
+        budget_amount=Decimal("60.00"),
+        budget_period="month",
+    )
+    listing = make_listing(
+        "provider",
+        "Grand Central Pools",
+        "SK1 3TA",
+        outcomes=["physical-health"],
+        categories=["swimming"],
+        price="45.00",
+        price_unit="session",
+        owner=owner,
+    )
+    offer = Offer.objects.create(
+        listing=listing,
+        kind=Offer.Kind.BLOCK,
+        title="Six one-to-one swimming lessons",
+        price=Decimal("45.00"),
+        sessions=6,
+        places=10,
+    )
+    return Market(
+        person=person,
+        representative=representative,
+        owner=owner,
+        other_owner=other_owner,
+        practitioner=practitioner,
+        plan=plan,
+        goal=goal,
+        listing=listing,
+        offer=offer,
+    )
