@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 
 from directory import geo
-from directory.search import ListingQuery, ListingSummary, search
+from directory.search import ListingQuery, ListingSummary, search_many
 from directory.search.query import DEFAULT_RADIUS_KM
 
 MAX_SUGGESTIONS = 10
-CANDIDATES_PER_QUERY = 60
+CANDIDATES_PER_QUERY = 40
 NOT_TOO_CLOSE_KM = 3.0
 
 WEIGHTS = {
@@ -372,8 +372,8 @@ def _with_variety(suggestions: list[Suggestion], categories, limit) -> list[Sugg
     return chosen
 
 
-def _candidates(goal: GoalSpec, outcomes, categories, origin, radius_km, backend):
-    found: dict[int, ListingSummary] = {}
+def _candidate_queries(outcomes, categories, origin, radius_km) -> list[ListingQuery]:
+    """Listings filed under the goal's outcomes, and those offering its categories."""
     queries = []
     if outcomes:
         queries.append(
@@ -383,14 +383,7 @@ def _candidates(goal: GoalSpec, outcomes, categories, origin, radius_km, backend
         queries.append(
             ListingQuery(categories=tuple(categories[:4]), origin=origin, radius_km=radius_km)
         )
-    for query in queries:
-        query = ListingQuery(**{**query.__dict__, "page_size": CANDIDATES_PER_QUERY})
-        for listing in search(query, backend=backend).results:
-            found.setdefault(listing.id, listing)
-    if goal.keep_ids:
-        for listing in kept_listings(goal.keep_ids, origin):
-            found[listing.id] = listing
-    return list(found.values())
+    return [replace(query, page_size=CANDIDATES_PER_QUERY) for query in queries]
 
 
 def kept_listings(ids, origin) -> list[ListingSummary]:
@@ -408,6 +401,15 @@ def kept_listings(ids, origin) -> list[ListingSummary]:
     return results
 
 
+@dataclass
+class _Plan:
+    goal: GoalSpec
+    outcomes: list[str]
+    categories: list[str]
+    main_categories: set[str]
+    queries: list[ListingQuery]
+
+
 def match_goal(
     goal: GoalSpec,
     origin: tuple[float, float] | None = None,
@@ -415,24 +417,50 @@ def match_goal(
     backend=None,
     limit: int = MAX_SUGGESTIONS,
 ) -> GoalResult:
-    inference = infer(goal.text)
-    outcomes = list(goal.outcomes) or inference.outcomes
-    categories = list(goal.categories) or inference.categories
-    main_categories = set(goal.categories) or inference.main_categories
-    candidates = _candidates(goal, outcomes, categories, origin, radius_km, backend)
-    scored = [
-        score(listing, goal, outcomes, categories, radius_km, main_categories)
-        for listing in candidates
-    ]
-    scored.sort(key=lambda s: (-s.score, s.listing.distance_km or 0, s.listing.id))
-    return GoalResult(
-        text=goal.text,
-        outcomes=outcomes,
-        categories=categories,
-        suggestions=_with_variety(scored, categories, limit),
-        inferred=not goal.outcomes,
-    )
+    return match_plan([goal], origin, radius_km, backend, limit)[0]
 
 
-def match_plan(goals: list[GoalSpec], origin=None, radius_km=DEFAULT_RADIUS_KM, backend=None):
-    return [match_goal(goal, origin, radius_km, backend) for goal in goals]
+def match_plan(
+    goals: list[GoalSpec],
+    origin=None,
+    radius_km=DEFAULT_RADIUS_KM,
+    backend=None,
+    limit: int = MAX_SUGGESTIONS,
+) -> list[GoalResult]:
+    """Suggestions for every goal; all the goals' searches go to the backend at once."""
+    plans = []
+    for goal in goals:
+        inference = infer(goal.text)
+        outcomes = list(goal.outcomes) or inference.outcomes
+        categories = list(goal.categories) or inference.categories
+        main_categories = set(goal.categories) or inference.main_categories
+        queries = _candidate_queries(outcomes, categories, origin, radius_km)
+        plans.append(_Plan(goal, outcomes, categories, main_categories, queries))
+
+    pages = iter(search_many([q for plan in plans for q in plan.queries], backend=backend))
+    results = []
+    for plan in plans:
+        found: dict[int, ListingSummary] = {}
+        for _query in plan.queries:
+            for listing in next(pages).results:
+                found.setdefault(listing.id, listing)
+        if plan.goal.keep_ids:
+            for listing in kept_listings(plan.goal.keep_ids, origin):
+                found[listing.id] = listing
+        scored = [
+            score(
+                listing, plan.goal, plan.outcomes, plan.categories, radius_km, plan.main_categories
+            )
+            for listing in found.values()
+        ]
+        scored.sort(key=lambda s: (-s.score, s.listing.distance_km or 0, s.listing.id))
+        results.append(
+            GoalResult(
+                text=plan.goal.text,
+                outcomes=plan.outcomes,
+                categories=plan.categories,
+                suggestions=_with_variety(scored, plan.categories, limit),
+                inferred=not plan.goal.outcomes,
+            )
+        )
+    return results

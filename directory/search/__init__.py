@@ -35,6 +35,7 @@ __all__ = [
     "database_backend",
     "get_backend",
     "search",
+    "search_many",
 ]
 
 
@@ -65,3 +66,15 @@ def search(query: ListingQuery, backend=None) -> SearchPage:
     except SearchUnavailable as exc:
         logger.warning("Search fell back to the database backend: %s", exc)
         return database_backend().search(query)
+
+
+def search_many(queries: list[ListingQuery], backend=None) -> list[SearchPage]:
+    """Several searches at once: one round trip on Elasticsearch, one after another on SQL."""
+    backend = backend or get_backend()
+    if hasattr(backend, "search_many"):
+        try:
+            return backend.search_many(queries)
+        except SearchUnavailable as exc:
+            logger.warning("Search fell back to the database backend: %s", exc)
+            backend = database_backend()
+    return [backend.search(query) for query in queries]

@@ -390,19 +390,34 @@ class ElasticsearchBackend:
     name = "elasticsearch"
 
     def search(self, query: ListingQuery) -> SearchPage:
+        return self.search_many([query])[0]
+
+    def search_many(self, queries: list[ListingQuery]) -> list[SearchPage]:
+        """Several searches in one round trip (``_msearch``), e.g. every goal of a plan."""
+        body = []
+        for query in queries:
+            body.append({"index": index_name()})
+            body.append(build_search(query).to_dict())
         try:
-            response = build_search(query).execute()
+            responses = _client().msearch(body=body)["responses"]
         except (TransportError, ApiError) as exc:
             # Down, timed out, or no index yet: search() answers from the database instead.
             raise SearchUnavailable(f"Elasticsearch could not answer: {exc}") from exc
-        results = [
-            summary_from_source(hit.to_dict(), query.origin, hit.meta.score)
-            for hit in response.hits
-        ]
-        return SearchPage(
-            count=response.hits.total.value,
-            results=results,
-            page=query.page,
-            page_size=query.page_size,
-            backend=self.name,
-        )
+        pages = []
+        for query, response in zip(queries, responses, strict=True):
+            if "error" in response:
+                raise SearchUnavailable(f"Elasticsearch could not answer: {response['error']}")
+            hits = response["hits"]
+            pages.append(
+                SearchPage(
+                    count=hits["total"]["value"],
+                    results=[
+                        summary_from_source(hit["_source"], query.origin, hit.get("_score"))
+                        for hit in hits["hits"]
+                    ],
+                    page=query.page,
+                    page_size=query.page_size,
+                    backend=self.name,
+                )
+            )
+        return pages
