@@ -42,4 +42,8 @@ urlpatterns = [
     path("reviews/", review_views.owner_reviews, name="owner_reviews"),
     path("reviews/<int:pk>/reply/", review_views.review_reply, name="review_reply"),
     path("stripe/", include("marketplace.stripe_urls")),
+    # Offers, bookings, invoices and spend statements.
+    path("", include("marketplace.booking_urls")),
+    # Pools: buying together.
+    path("pools/", include("marketplace.pool_urls")),
 ]
