@@ -4,6 +4,8 @@ from django.shortcuts import render
 
 from directory.models import ListingPage
 from marketplace import adverts, enquiries
+from marketplace.booking_views import bookings_for_person_side
+from matching.models import SupportPlan
 
 
 def home(request):
@@ -16,5 +18,8 @@ def home(request):
             "advert_count": adverts.adverts_managed_by(user).count(),
             "is_pa": adverts.is_pa(user),
             "owns_listings": ListingPage.objects.filter(owner=user).exists(),
+            "booking_count": bookings_for_person_side(user).count(),
+            # The person's own latest plan, for a link to its spend statement.
+            "statement_plan": SupportPlan.objects.filter(person=user).first(),
         }
     return render(request, "marketplace/home.html", context)
