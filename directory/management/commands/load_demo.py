@@ -46,13 +46,19 @@ class Command(BaseCommand):
         progress = not no_progress and verbosity > 0 and sys.stderr.isatty()
         started = time.monotonic()
         result = load_demo(listings=listings, progress=progress)
+        # Offers to book and Maureen's plan live in other apps; the demo spans them all.
+        from marketplace.demo import ensure_demo_offers, ensure_demo_plan
+
+        offers = ensure_demo_offers()
+        ensure_demo_plan()
         seconds = time.monotonic() - started
         if verbosity > 0:
             loaded = result.listings
             self.stdout.write(
                 f"Loaded {loaded.created} listings ({loaded.existing} already there) and "
                 f"{result.new_accounts} demo accounts ({result.accounts - result.new_accounts} "
-                f"already there) in {seconds:.0f} s. Sign-in details: docs/demo.md."
+                f"already there) and {offers} offers to book in {seconds:.0f} s. "
+                "Sign-in details: docs/demo.md."
             )
             if result.new_accounts:
                 self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
