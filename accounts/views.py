@@ -55,6 +55,8 @@ def account_tools(user) -> list[dict]:
     acts_for_someone = rules.represented_people(user).exists()
     if Role.BUDGET_HOLDER in roles or Role.REPRESENTATIVE in roles or acts_for_someone:
         tools.append({"label": "My plan", "url": reverse("matching:my_plan")})
+        tools.append({"label": "My bookings", "url": reverse("marketplace:booking_list")})
+        tools.append({"label": "My pools", "url": reverse("marketplace:my_pools")})
     return tools
 
 
