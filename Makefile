@@ -6,7 +6,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
-TEST_STAMP := $(VENV)/.installed-test
+# Tests run on every core (pytest-xdist); PYTEST_ARGS= runs them one after another.
+PYTEST_ARGS ?= -n auto
+TEST_STAMP := $(VENV)/.installed
+# Tests run on every core (pytest-xdist); PYTEST_ARGS= runs them one after another.
+PYTEST_ARGS ?= -n auto-test
 
 .PHONY: run test lint format bench demo migrate clean services-start services-stop
 
