@@ -8,9 +8,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 # Tests run on every core (pytest-xdist); PYTEST_ARGS= runs them one after another.
 PYTEST_ARGS ?= -n auto
-TEST_STAMP := $(VENV)/.installed
-# Tests run on every core (pytest-xdist); PYTEST_ARGS= runs them one after another.
-PYTEST_ARGS ?= -n auto-test
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint format bench demo migrate clean services-start services-stop
 
