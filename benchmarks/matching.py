@@ -56,14 +56,14 @@ def main() -> int:
     import django
 
     django.setup()
+    import importlib.util
+
     from django.core.management import call_command
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
     from django.test import Client
     from django.test.utils import setup_test_environment
     from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
-
-    import importlib.util
 
     spec = importlib.util.spec_from_file_location("search_bench", ROOT / "benchmarks/search.py")
     search_bench = importlib.util.module_from_spec(spec)  # the shared synthetic directory
@@ -137,7 +137,9 @@ def main() -> int:
             f"{label:<28}{percentile(values, 50):>10.1f}{percentile(values, 95):>10.1f}"
             f"{max(values):>10.1f}"
         )
-    print(f"suggestions per plan: mean {sum(suggestions) / len(suggestions):.1f} (10 goals, max 100)")
+    print(
+        f"suggestions per plan: mean {sum(suggestions) / len(suggestions):.1f} (10 goals, max 100)"
+    )
     print("target: 10-goal plan p95 <= 300 ms at 100k listings on Elasticsearch")
     return 0
 
