@@ -10,6 +10,7 @@ from directory.models import Category, ListingKind, Outcome
 # People think in miles; most look within 10 miles of home, almost all within 25.
 MILES_CHOICES = (1, 3, 5, 10, 15, 25, 50)
 DEFAULT_MILES = 10
+MILES_FIELD_CHOICES = [(m, f"Within {m} mile{'' if m == 1 else 's'}") for m in MILES_CHOICES]
 
 # The fields that narrow a search (as opposed to saying where it is centred).
 FILTER_FIELDS = ("q", "outcome", "category", "kind")
@@ -38,7 +39,7 @@ class DirectorySearchForm(forms.Form):
         coerce=int,
         empty_value=DEFAULT_MILES,
         initial=DEFAULT_MILES,
-        choices=[(m, f"Within {m} mile{'' if m == 1 else 's'}") for m in MILES_CHOICES],
+        choices=MILES_FIELD_CHOICES,
         help_text="How far from the postcode.",
         error_messages={"invalid_choice": "Choose a distance from the list."},
     )

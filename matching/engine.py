@@ -22,6 +22,7 @@ from functools import lru_cache
 from directory import geo
 from directory.search import ListingQuery, ListingSummary, search_many
 from directory.search.query import DEFAULT_RADIUS_KM
+from matching.models import PERIODS_PER_YEAR
 
 MAX_SUGGESTIONS = 10
 CANDIDATES_PER_QUERY = 40
@@ -49,7 +50,6 @@ USES_PER_YEAR = {
     "one-off": 1,
     "free": 0,
 }
-PERIODS_PER_YEAR = {"week": 52, "month": 12, "year": 1, "one-off": 1}
 UNIT_WORDS = {
     "hour": "an hour",
     "session": "a session",

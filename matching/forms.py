@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from accounts.representation import represented_people
 from accounts.roles import Role
 from directory import geo
-from directory.forms import DEFAULT_MILES, MILES_CHOICES
+from directory.forms import DEFAULT_MILES, MILES_FIELD_CHOICES
 from directory.models import Language, Outcome
 from matching.engine import DAY_NAMES
 from matching.models import BrokerageRoute, BudgetPeriod, Goal, PaymentRoute, Stage, SupportPlan
@@ -415,7 +415,7 @@ class RadiusForm(forms.Form):
         coerce=int,
         empty_value=DEFAULT_MILES,
         initial=DEFAULT_MILES,
-        choices=[(m, f"Within {m} mile{'' if m == 1 else 's'}") for m in MILES_CHOICES],
+        choices=MILES_FIELD_CHOICES,
         error_messages={"invalid_choice": "Choose a distance from the list."},
     )
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.representation import can_act_for
 from accounts.roles import Role
 from directory import geo
+from directory.forms import DEFAULT_MILES, MILES_FIELD_CHOICES
 from directory.models import Category, ListingKind, ListingPage, Outcome
 from directory.search import ListingQuery, search
 from directory.search_log import log_search
@@ -41,9 +42,6 @@ from matching.plans import (
 )
 from matching.referrals import referrable_organisations
 
-# People think in miles; most look within 10 miles of home, almost all within 25.
-MILES_CHOICES = (1, 3, 5, 10, 15, 25, 50)
-DEFAULT_MILES = 10
 RESULTS_PER_PAGE = 20
 
 NOT_A_PRACTITIONER = (
@@ -68,7 +66,7 @@ class PractitionerSearchForm(forms.Form):
         label="Distance",
         coerce=int,
         initial=DEFAULT_MILES,
-        choices=[(m, f"Within {m} mile{'' if m == 1 else 's'}") for m in MILES_CHOICES],
+        choices=MILES_FIELD_CHOICES,
     )
     q = forms.CharField(label="Keywords (optional)", required=False, max_length=200)
     outcome = forms.ModelChoiceField(
