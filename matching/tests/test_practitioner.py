@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
-from wagtail.models import Page
 
 from accounts.models import Representation
 from directory.factories import make_listing
@@ -61,6 +60,7 @@ def kith(user_factory, django_capture_on_commit_callbacks):
             "provider",
             "Grand Central Pools",
             "SK1 3TA",
+            owner=provider,
             summary="Lane swimming and aquafit, with a pool hoist and quiet sessions.",
             outcomes=["physical-health"],
             categories=["swimming"],
@@ -72,20 +72,19 @@ def kith(user_factory, django_capture_on_commit_callbacks):
             "ulo",
             "Stockport Peer Brokers",
             "SK1 3TA",
+            owner=ulo_staff,
             offers_peer_brokerage=True,
             offers_peer_support=True,
             accepts_referrals=True,
         )
-        other_ulo = make_listing(
+        make_listing(  # another ULO, whose staff must not see this plan
             "ulo",
             "Tameside Peer Voices",
             "OL6 7SR",
+            owner=other_ulo_staff,
             offers_peer_support=True,
             accepts_referrals=True,
         )
-    owned_by(pool, provider)
-    owned_by(ulo, ulo_staff)
-    owned_by(other_ulo, other_ulo_staff)
     return SimpleNamespace(
         holder=holder,
         representative=representative,
@@ -100,17 +99,6 @@ def kith(user_factory, django_capture_on_commit_callbacks):
         pool=pool,
         ulo=ulo,
     )
-
-
-def owned_by(page, user):
-    """Hand a published listing to its owner.
-
-    ``make_listing(owner=...)`` publishes as the owner, which Wagtail refuses
-    for owners without publish permission, so the owner is set afterwards.
-    """
-    Page.objects.filter(pk=page.pk).update(owner=user)
-    page.owner = user
-    return page
 
 
 def as_user(client, user):

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
-from wagtail.models import Page
 
 from accounts.models import Representation
 from directory.factories import make_listing
@@ -20,17 +19,6 @@ from matching.plans import create_plan
 pytestmark = pytest.mark.django_db
 
 Status = Referral.Status
-
-
-def owned_by(page, user):
-    """Hand a published listing to its ULO staff.
-
-    ``make_listing(owner=...)`` publishes as the owner, which Wagtail refuses
-    for owners without publish permission, so the owner is set afterwards.
-    """
-    Page.objects.filter(pk=page.pk).update(owner=user)
-    page.owner = user
-    return page
 
 
 @pytest.fixture
@@ -61,6 +49,7 @@ def kith(user_factory, django_capture_on_commit_callbacks):
             "ulo",
             "Stockport Peer Brokers",
             "SK1 3TA",
+            owner=ulo_staff,
             offers_peer_brokerage=True,
             offers_peer_support=True,
             accepts_referrals=True,
@@ -69,6 +58,7 @@ def kith(user_factory, django_capture_on_commit_callbacks):
             "ulo",
             "Tameside Peer Voices",
             "OL6 7SR",
+            owner=other_ulo_staff,
             offers_peer_support=True,
             accepts_referrals=True,
         )
@@ -76,12 +66,10 @@ def kith(user_factory, django_capture_on_commit_callbacks):
             "ulo",
             "Oldham Carers Together",
             "OL1 1NL",
+            owner=other_ulo_staff,
             offers_peer_support=True,
             accepts_referrals=False,
         )
-    owned_by(ulo, ulo_staff)
-    owned_by(other_ulo, other_ulo_staff)
-    owned_by(closed_ulo, other_ulo_staff)
     return SimpleNamespace(
         holder=holder,
         representative=representative,
