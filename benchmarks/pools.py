@@ -80,7 +80,7 @@ def build(places: int, pledges: int):
     from accounts.factories import UserFactory
     from directory.factories import make_listing
     from directory.models import Outcome
-    from marketplace import pools
+    from marketplace.pools import services as pools
     from matching.models import Goal
     from matching.plans import create_plan
 
@@ -146,8 +146,8 @@ def run(args, stripe_url) -> int:
     import stripe
     from django.db import connection
 
-    from marketplace import pools
     from marketplace.models import Pledge
+    from marketplace.pools import services as pools
 
     print(f"Setting up {args.pledges} budget holders and a pool with {args.places} places...")
     pool, members = build(args.places, args.pledges)

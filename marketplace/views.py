@@ -3,8 +3,9 @@
 from django.shortcuts import render
 
 from directory.models import ListingPage
-from marketplace import adverts, enquiries
-from marketplace.booking_views import bookings_for_person_side
+from marketplace.adverts import services as adverts
+from marketplace.bookings.views import bookings_for_person_side
+from marketplace.enquiries import services as enquiries
 from matching.models import SupportPlan
 
 

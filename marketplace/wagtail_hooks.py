@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from marketplace import enquiries, reviews
+from marketplace.enquiries import services as enquiries
 from marketplace.models import MessageReport, Review
+from marketplace.reviews import services as reviews
 
 RECENT = 20
 

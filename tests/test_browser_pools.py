@@ -14,8 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.factories import DEFAULT_PASSWORD
-from marketplace import ledger, pools
 from marketplace.models import Pledge, Pool
+from marketplace.payments import ledger
+from marketplace.pools import services as pools
 from marketplace.tests.test_pools import PAYER, make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,7 +2,7 @@
 
 from django import template
 
-from marketplace import reviews
+from marketplace.reviews import services as reviews
 
 register = template.Library()
 

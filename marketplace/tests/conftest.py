@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from accounts.models import Representation
 from directory.factories import make_listing
-from marketplace import bookings
+from marketplace.bookings import services as bookings
 from marketplace.models import Offer, PaymentRoute
 from matching.models import Goal
 from matching.plans import create_plan

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.models import Representation
 from directory.factories import make_listing
-from marketplace import adverts
+from marketplace.adverts import services as adverts
 from marketplace.models import JobAdvert, JobApplication
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,10 @@ import pytest
 from django.db import connection
 
 from conftest import require_service
-from marketplace import bookings, invoices
-from marketplace.bookings import BookingError
+from marketplace.bookings import services as bookings
+from marketplace.bookings.services import BookingError
 from marketplace.models import Booking, Invoice, PaymentRoute
+from marketplace.payments import invoices
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_stripe")]
 

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace import payments
 from marketplace.models import Booking, Invoice, Offer, PaymentRoute
+from marketplace.payments import cards as payments
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from marketplace import bookings, payments
-from marketplace.bookings import BookingError
+from marketplace.bookings import services as bookings
+from marketplace.bookings.services import BookingError
 from marketplace.models import Booking, BookingEvent, Invoice, LedgerEntry, Payment, PaymentRoute
+from marketplace.payments import cards as payments
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import Representation
 from directory.factories import make_listing
-from marketplace import enquiries
+from marketplace.enquiries import services as enquiries
 from marketplace.models import Enquiry, Message, MessageReport
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from marketplace import bookings, invoices
-from marketplace.invoices import InvoiceError
+from marketplace.bookings import services as bookings
 from marketplace.models import Booking, Invoice, InvoiceCounter, LedgerEntry, PaymentRoute
+from marketplace.payments import invoices
+from marketplace.payments.invoices import InvoiceError
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_stripe")]
 

@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace import bookings, invoices, ledger
+from marketplace.bookings import services as bookings
 from marketplace.models import LedgerEntry, Payment, PaymentRoute
+from marketplace.payments import invoices, ledger
 from matching.models import Goal
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace import bookings, payments
+from marketplace.bookings import services as bookings
 from marketplace.models import LedgerEntry, Payment, PaymentRoute
-from marketplace.payments import PaymentError
+from marketplace.payments import cards as payments
+from marketplace.payments.cards import PaymentError
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from conftest import require_service
 from directory.factories import make_listing
 from directory.models import Outcome
-from marketplace import pools
 from marketplace.models import Pledge
-from marketplace.pools import PoolError
+from marketplace.pools import services as pools
+from marketplace.pools.services import PoolError
 from matching.models import Goal
 from matching.plans import create_plan
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.factories import make_listing
-from marketplace import pools
 from marketplace.models import Pledge, Pool
+from marketplace.pools import services as pools
 from marketplace.tests.test_pools import PAYER, make_world
 
 pytestmark = pytest.mark.django_db

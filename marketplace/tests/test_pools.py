@@ -17,9 +17,10 @@ from django.utils import timezone
 from accounts.models import Representation
 from directory.factories import make_listing
 from directory.models import Outcome
-from marketplace import ledger, pools
 from marketplace.models import Invoice, LedgerEntry, Pledge, Pool, PoolEvent
-from marketplace.pools import PoolError
+from marketplace.payments import ledger
+from marketplace.pools import services as pools
+from marketplace.pools.services import PoolError
 from matching.models import Goal
 from matching.plans import create_plan
 

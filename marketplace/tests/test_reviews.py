@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from accounts.models import Representation
 from directory.factories import make_listing
-from marketplace import reviews
 from marketplace.models import Booking, Offer, PaymentRoute, Review
+from marketplace.reviews import services as reviews
 
 pytestmark = pytest.mark.django_db
 

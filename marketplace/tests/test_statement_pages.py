@@ -6,8 +6,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from marketplace import invoices
 from marketplace.models import Invoice, PaymentRoute
+from marketplace.payments import invoices
 from matching.models import PlanAccess
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_csv_cancelled_invoice_is_a_negative_line(client, market, spent):
 
 
 def test_csv_text_cannot_become_a_formula():
-    from marketplace.booking_views import csv_safe
+    from marketplace.payments.views import csv_safe
 
     assert csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert csv_safe("Grand Central Pools") == "Grand Central Pools"

@@ -8,8 +8,9 @@ import pytest
 import requests
 from django.urls import reverse
 
-from marketplace import bookings, payments
+from marketplace.bookings import services as bookings
 from marketplace.models import Booking, LedgerEntry, Payment, PaymentRoute, StripeEvent
+from marketplace.payments import cards as payments
 
 from .conftest import WEBHOOK_SECRET, make_event, signature_header
 
@@ -155,7 +156,7 @@ def test_a_cancel_event_after_capture_is_ignored(authorised, post_webhook):
 def test_events_for_payments_kith_does_not_know_are_acknowledged_and_logged(
     post_webhook, caplog, stripe_test_settings
 ):
-    caplog.set_level("INFO", logger="marketplace.webhooks")
+    caplog.set_level("INFO", logger="marketplace.payments.webhooks")
     response = post_webhook(
         make_event(
             "charge.refunded",

@@ -7,7 +7,7 @@ locks the row it changes and skips what is already done.
 
 from django.core.management.base import BaseCommand
 
-from marketplace import pools
+from marketplace.pools import services as pools
 
 
 class Command(BaseCommand):

@@ -27,8 +27,8 @@ import stripe
 from django.conf import settings
 from django.db import transaction
 
-from marketplace import ledger
 from marketplace.models import Booking, Payment
+from marketplace.payments import ledger
 
 logger = logging.getLogger(__name__)
 

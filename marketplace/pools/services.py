@@ -53,9 +53,9 @@ from django.utils import timezone
 from accounts.representation import can_act_for
 from accounts.roles import Role
 from directory import geo
-from marketplace import payments
-from marketplace.invoices import PAYMENT_TERMS, next_invoice_number
 from marketplace.models import Invoice, LedgerEntry, Pledge, Pool, PoolEvent
+from marketplace.payments import cards as payments
+from marketplace.payments.invoices import PAYMENT_TERMS, next_invoice_number
 
 logger = logging.getLogger(__name__)
 

@@ -14,12 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.models import ListingPage
-from marketplace import payments, pools
-from marketplace.enquiries import budget_holders_for
-from marketplace.enquiry_views import not_allowed
+from marketplace.enquiries.services import budget_holders_for
+from marketplace.enquiries.views import not_allowed
 from marketplace.models import Pledge, Pool
-from marketplace.pool_forms import JoinForm, PoolForm, PoolSearchForm
-from marketplace.pools import PoolError
+from marketplace.payments import cards as payments
+from marketplace.pools import services as pools
+from marketplace.pools.forms import JoinForm, PoolForm, PoolSearchForm
+from marketplace.pools.services import PoolError
 
 NO_GOAL = (
     "To join, your share must count against a goal in your support plan that this pool "

@@ -10,10 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from marketplace import adverts
-from marketplace.enquiries import budget_holders_for
-from marketplace.enquiry_views import not_allowed
-from marketplace.forms import AdvertForm, AdvertSearchForm, ApplicationForm, ApplicationReplyForm
+from marketplace.adverts import services as adverts
+from marketplace.adverts.forms import (
+    AdvertForm,
+    AdvertSearchForm,
+    ApplicationForm,
+    ApplicationReplyForm,
+)
+from marketplace.enquiries.services import budget_holders_for
+from marketplace.enquiries.views import not_allowed
 
 ONLY_PAS = (
     "PA job adverts are for personal assistants looking for work. If you want to recruit "

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from directory import geo
 from directory.models import Outcome
-from marketplace.adverts import DEFAULT_RADIUS_MILES, RADIUS_CHOICES_MILES
-from marketplace.booking_forms import PAYMENT_METHOD_ID, TEST_CARDS, test_card_allowed
+from marketplace.adverts.services import DEFAULT_RADIUS_MILES, RADIUS_CHOICES_MILES
+from marketplace.bookings.forms import PAYMENT_METHOD_ID, TEST_CARDS, test_card_allowed
 
 # Pools close at six in the evening on the day chosen, so nobody loses a last afternoon.
 CLOSING_TIME = datetime.time(18, 0)

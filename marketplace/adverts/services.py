@@ -36,7 +36,7 @@ from accounts.roles import Role
 from directory import geo
 from directory.models import ListingKind, ListingPage, PriceUnit
 from directory.search import ListingQuery, ListingSummary, search
-from marketplace.enquiries import absolute_url, budget_holders_for, excerpt
+from marketplace.enquiries.services import absolute_url, budget_holders_for, excerpt
 from marketplace.models import JobAdvert, JobApplication
 
 AdvertStatus = JobAdvert.Status

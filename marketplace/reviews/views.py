@@ -10,9 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from marketplace import reviews
-from marketplace.enquiry_views import not_allowed
-from marketplace.forms import ReviewForm, ReviewReplyForm
+from marketplace.enquiries.views import not_allowed
+from marketplace.reviews import services as reviews
+from marketplace.reviews.forms import ReviewForm, ReviewReplyForm
 
 
 @login_required

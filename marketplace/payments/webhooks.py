@@ -22,8 +22,9 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from marketplace import bookings, payments
+from marketplace.bookings import services as bookings
 from marketplace.models import Payment, StripeEvent
+from marketplace.payments import cards as payments
 
 logger = logging.getLogger(__name__)
 

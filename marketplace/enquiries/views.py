@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from directory.models import ListingPage
-from marketplace import enquiries
-from marketplace.forms import EnquiryForm, MessageForm, ReportForm
+from marketplace.enquiries import services as enquiries
+from marketplace.enquiries.forms import EnquiryForm, MessageForm, ReportForm
 
 
 def _base_url(request) -> str:

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.representation import can_act_for
-from marketplace.enquiries import is_moderator
+from marketplace.enquiries.services import is_moderator
 from marketplace.models import Booking, Review
 
 Status = Review.Status

@@ -1,8 +1,8 @@
-"""Offers, bookings, invoices and spend statements, mounted at /marketplace/ (``marketplace:``)."""
+"""Offers and bookings, mounted at /marketplace/ (``marketplace:``)."""
 
 from django.urls import path
 
-from marketplace import booking_views as views
+from marketplace.bookings import views
 
 urlpatterns = [
     # A listing owner's offers.
@@ -17,9 +17,4 @@ urlpatterns = [
     path("bookings/requests/", views.booking_requests, name="booking_requests"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
     path("bookings/<int:pk>/<slug:action>/", views.booking_action, name="booking_action"),
-    # Invoices and statements.
-    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
-    path("statements/<int:plan_pk>/", views.statement, name="statement"),
-    path("statements/<int:plan_pk>/csv/", views.statement_csv, name="statement_csv"),
-    path("statements/<int:plan_pk>/print/", views.statement_print, name="statement_print"),
 ]

@@ -32,8 +32,9 @@ from django.db import transaction
 from django.db.models import Sum
 
 from accounts.representation import can_act_for
-from marketplace import invoices, payments
 from marketplace.models import Booking, BookingEvent, Offer, Payment, PaymentRoute
+from marketplace.payments import cards as payments
+from marketplace.payments import invoices
 
 Status = Booking.Status
 

@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace import ledger
 from marketplace.models import Booking, Invoice, InvoiceCounter, PaymentRoute
+from marketplace.payments import ledger
 
 PAYMENT_TERMS = timedelta(days=28)
 INVOICE_ROUTES = (PaymentRoute.MANAGED_ACCOUNT, PaymentRoute.INDIVIDUAL_SERVICE_FUND)
@@ -97,7 +97,7 @@ def mark_invoice_paid(invoice: Invoice, by) -> Invoice:
     invoice.save(update_fields=["status", "paid_at"])
     if invoice.booking_id:
         # Imported here because bookings calls into this module.
-        from marketplace import bookings
+        from marketplace.bookings import services as bookings
 
         bookings.record_invoice_paid(invoice.booking, by)
     return invoice

@@ -1,0 +1,13 @@
+"""Money pages and Stripe's webhook, mounted at /marketplace/ (``marketplace:``)."""
+
+from django.urls import path
+
+from marketplace.payments import views, webhooks
+
+urlpatterns = [
+    path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("statements/<int:plan_pk>/", views.statement, name="statement"),
+    path("statements/<int:plan_pk>/csv/", views.statement_csv, name="statement_csv"),
+    path("statements/<int:plan_pk>/print/", views.statement_print, name="statement_print"),
+]
