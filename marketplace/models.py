@@ -163,11 +163,19 @@ class BookingEvent(models.Model):
 
 
 class Payment(models.Model):
-    """A card payment through a Stripe PaymentIntent (authorise, capture, refund)."""
+    """One card payment attempt for a booking or a pool pledge, through Stripe.
+
+    The card is saved first (a Stripe customer and a SetupIntent), so it can
+    be held later (a PaymentIntent with manual capture, which lapses after
+    about seven days) or charged off-session when the service is delivered.
+    A declined, released or lapsed attempt stays on record; the next attempt
+    is a new row. Statuses move only forwards, along
+    ``marketplace.payments.cards.PAYMENT_TRANSITIONS``.
+    """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the card"
-        AUTHORISED = "authorised", "Authorised"
+        PENDING = "pending", "Card saved, nothing held"
+        AUTHORISED = "authorised", "Held on the card"
         CAPTURED = "captured", "Paid"
         CANCELLED = "cancelled", "Released"
         REFUNDED = "refunded", "Refunded"
@@ -177,18 +185,76 @@ class Payment(models.Model):
     booking = models.ForeignKey(
         Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
+    pledge = models.ForeignKey(
+        "Pledge", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
     person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="payments")
+    paid_by = models.ForeignKey(
+        USER,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who gave the card: the person, or someone acting for them.",
+    )
     amount = models.DecimalField(max_digits=9, decimal_places=2)
+    captured_amount = models.DecimalField(max_digits=9, decimal_places=2, default=0)
     refunded_amount = models.DecimalField(max_digits=9, decimal_places=2, default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    stripe_customer = models.CharField(max_length=255, blank=True)
+    stripe_setup_intent = models.CharField(max_length=255, blank=True)
+    stripe_payment_method = models.CharField(max_length=255, blank=True)
     stripe_payment_intent = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    idempotency_key = models.CharField(max_length=255, unique=True)
+    idempotency_key = models.CharField(
+        max_length=255,
+        unique=True,
+        help_text="The base of every Stripe idempotency key for this payment's operations.",
+    )
     failure_message = models.CharField(max_length=300, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(booking__isnull=False) & models.Q(pledge__isnull=False)),
+                name="payment_for_one_thing",
+            )
+        ]
+
+
+class StripeCall(models.Model):
+    """Every request Kith makes to Stripe, recorded before it is sent.
+
+    The key is the Stripe idempotency key, derived from the business
+    operation ("booking 42's capture"), never from a retry count or an
+    amount. A call whose reply never came (timeout, connection error, a 5xx)
+    is ``unknown`` until ``marketplace.payments.gateway`` has found out from
+    Stripe whether it happened.
+    """
+
+    class State(models.TextChoices):
+        SENT = "sent", "Sent, no reply yet"
+        DONE = "done", "Done"
+        FAILED = "failed", "Refused by Stripe"
+        UNKNOWN = "unknown", "Outcome unknown"
+
+    key = models.CharField(max_length=255, unique=True)
+    operation = models.CharField(max_length=64)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="stripe_calls"
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.SENT)
+    result_id = models.CharField(max_length=255, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
 
 
 class StripeEvent(models.Model):
@@ -381,7 +447,19 @@ class Pool(models.Model):
     title = models.CharField(max_length=150)
     description = models.TextField(max_length=5000)
     outcomes = models.ManyToManyField("directory.Outcome", blank=True)
-    price_per_place = models.DecimalField(max_digits=9, decimal_places=2)
+    price_per_place = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        help_text="Each member's share; for a total price, the share if the minimum join.",
+    )
+    total_price = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="A price for the whole group, shared by everyone who joins; empty for a "
+        "price per place.",
+    )
     places = models.PositiveIntegerField()
     minimum_members = models.PositiveIntegerField()
     deadline = models.DateTimeField()
@@ -418,8 +496,8 @@ class Pledge(models.Model):
     """A member's share of a pool, traced to a goal line in their own plan."""
 
     class Method(models.TextChoices):
-        CARD_HOLD = "card_hold", "Card, held now (manual capture)"
-        CARD_SAVED = "card_saved", "Card, charged when the pool is funded"
+        CARD_HOLD = "card_hold", "Card, held now and taken when the pool is funded"
+        CARD_SAVED = "card_saved", "Card saved, charged when the pool is funded"
         INVOICE = "invoice", "Invoice to a managed account"
 
     class Status(models.TextChoices):
@@ -437,10 +515,6 @@ class Pledge(models.Model):
     amount = models.DecimalField(max_digits=9, decimal_places=2)
     method = models.CharField(max_length=12, choices=Method.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
-    stripe_payment_intent = models.CharField(max_length=255, blank=True)
-    stripe_setup_intent = models.CharField(max_length=255, blank=True)
-    stripe_payment_method = models.CharField(max_length=255, blank=True)
-    stripe_customer = models.CharField(max_length=255, blank=True)
     invoice = models.ForeignKey(
         Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
+from marketplace.bookings.services import MAX_OFFER_PRICE, MAX_QUANTITY
 from marketplace.forms import ForWhomMixin
 from marketplace.models import Offer, PaymentRoute
 
@@ -91,6 +92,10 @@ class OfferForm(forms.ModelForm):
         price = self.cleaned_data["price"]
         if price is not None and price <= 0:
             raise forms.ValidationError("Enter a price more than £0.")
+        if price is not None and price > MAX_OFFER_PRICE:
+            raise forms.ValidationError(
+                f"Enter a price of at most £{MAX_OFFER_PRICE:,}. For more, talk to us first."
+            )
         return price
 
     def clean(self):
@@ -109,10 +114,15 @@ class BookingForm(ForWhomMixin, forms.Form):
     quantity = forms.IntegerField(
         label="How many?",
         min_value=1,
-        max_value=52,
+        max_value=MAX_QUANTITY,
         initial=1,
         help_text="The price is for one. For weekly hours, one is one block of the weeks shown.",
-        error_messages={"required": "Enter how many.", "min_value": "Ask for at least one."},
+        error_messages={
+            "required": "Enter how many.",
+            "min_value": "Ask for at least one.",
+            "max_value": f"Ask for at most {MAX_QUANTITY}.",
+            "invalid": "Enter how many as a number, for example 2.",
+        },
     )
     starts_on = forms.DateField(
         label="When would you like to start? (optional)",
@@ -245,6 +255,40 @@ class CancelForm(forms.Form):
     )
 
 
+class CardForm(forms.Form):
+    """Another card for a booking: Stripe.js fills ``payment_method``; a fake Stripe offers
+    plain test cards."""
+
+    payment_method = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.test_cards = test_card_allowed()
+        if self.test_cards:
+            self.fields["test_card"] = forms.ChoiceField(
+                label="Test card",
+                required=False,
+                choices=[("", "I will type card details")] + TEST_CARDS,
+                initial="pm_card_visa",
+                help_text="This site uses a pretend card service, so no real money moves.",
+            )
+
+    def chosen_payment_method(self) -> str:
+        return self.cleaned_data.get("payment_method") or self.cleaned_data.get("test_card") or ""
+
+    def clean_payment_method(self):
+        value = (self.cleaned_data.get("payment_method") or "").strip()
+        if value and not PAYMENT_METHOD_ID.match(value):
+            raise forms.ValidationError("The card details were not accepted. Please try again.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self.chosen_payment_method():
+            self.add_error(None, "Enter your card details. Card payment needs JavaScript.")
+        return data
+
+
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
         label="Amount to refund (£)",
@@ -255,3 +299,5 @@ class RefundForm(forms.Form):
         error_messages={"invalid": "Enter an amount like 22.50."},
     )
     reason = forms.CharField(label="Reason (optional)", max_length=300, required=False)
+    # One per page shown: the same form sent twice refunds once.
+    request_id = forms.RegexField(regex=r"^[0-9a-f]{32}$", required=False, widget=forms.HiddenInput)

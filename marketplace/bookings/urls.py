@@ -16,5 +16,6 @@ urlpatterns = [
     path("bookings/", views.booking_list, name="booking_list"),
     path("bookings/requests/", views.booking_requests, name="booking_requests"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
+    path("bookings/<int:pk>/card/", views.booking_card, name="booking_card"),
     path("bookings/<int:pk>/<slug:action>/", views.booking_action, name="booking_action"),
 ]

@@ -10,6 +10,7 @@ see the plan.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from marketplace.bookings import services as bookings
 from marketplace.bookings.forms import (
     BookingForm,
     CancelForm,
+    CardForm,
     DeclineForm,
     OfferForm,
     RefundForm,
@@ -315,14 +317,35 @@ class BookingRow:
     def refundable(self) -> Decimal:
         if self.payment is None:
             return Decimal("0.00")
-        return self.payment.amount - self.payment.refunded_amount
+        return self.payment.captured_amount - self.payment.refunded_amount
+
+    @property
+    def refund_request(self) -> str:
+        """A one-time token for the refund form, so sending it twice refunds once."""
+        return uuid.uuid4().hex
+
+    @property
+    def nothing_taken(self) -> bool:
+        return self.payment is None or self.payment.status not in payments.TAKEN
 
     @property
     def can_cancel(self) -> bool:
         status = self.booking.status
         if self.as_owner:
-            return status == Status.ACCEPTED
+            # After delivery the provider may write off a booking nothing was paid for.
+            return status == Status.ACCEPTED or (
+                status == Status.DELIVERED and self.invoice is None and self.nothing_taken
+            )
         return status in (Status.REQUESTED, Status.ACCEPTED)
+
+    @property
+    def needs_card(self) -> bool:
+        """The person's side can give another card: declined, lapsed, or not yet taken."""
+        if self.as_owner or self.booking.payment_route != PaymentRoute.CARD:
+            return False
+        if self.booking.status not in (Status.REQUESTED, Status.ACCEPTED, Status.DELIVERED):
+            return False
+        return self.payment is None or self.payment.status in payments.SPENT
 
 
 def cancel_effect(booking: Booking, payment: Payment | None, invoice: Invoice | None) -> str:
@@ -483,7 +506,11 @@ def booking_action(request, pk, action):
             form = forms["cancel_form"] = CancelForm(request.POST)
             form.is_valid()
             bookings.cancel(booking, by=user, reason=form.cleaned_data.get("reason", ""))
-            done = "The booking is cancelled."
+            done = (
+                "The booking is written off: nothing is owed."
+                if booking.status == Status.DELIVERED
+                else "The booking is cancelled."
+            )
         else:
             form = forms["refund_form"] = RefundForm(request.POST)
             if not form.is_valid():
@@ -493,6 +520,7 @@ def booking_action(request, pk, action):
                 by=user,
                 amount=form.cleaned_data["amount"],
                 reason=form.cleaned_data["reason"],
+                request=form.cleaned_data["request_id"],
             )
             done = f"Refunded. {_money(payment.refunded_amount)} has been refunded in all."
     except PermissionDenied as error:
@@ -512,6 +540,43 @@ def booking_action(request, pk, action):
             "marketplace:booking_requests" if nxt == "requests" else "marketplace:booking_list"
         )
     return redirect("marketplace:booking_detail", booking.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_card(request, pk):
+    """Give another card for a booking: after a decline, a lapsed hold, or a failed charge."""
+    booking = get_booking_for(request.user, pk)
+    if not bookings.acts_for_person(request.user, booking):
+        raise Http404("No such booking.")
+    form = CardForm(request.POST if request.method == "POST" else None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            bookings.change_card(booking, request.user, form.chosen_payment_method())
+        except PermissionDenied as denied:
+            return not_allowed(request, "You cannot do that", str(denied))
+        except (bookings.BookingError, payments.PaymentError) as failure:
+            error = str(failure)
+        else:
+            booking.refresh_from_db()
+            messages.success(
+                request,
+                "Thank you: the booking is paid."
+                if booking.status == Status.PAID
+                else "Thank you: your card has been saved for this booking.",
+            )
+            return redirect("marketplace:booking_detail", booking.pk)
+    context = {
+        "booking": booking,
+        "row": _row(booking, request.user, timezone.localdate()),
+        "form": form,
+        "error": error,
+        "stripe_js": stripe_js_url(),
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+    }
+    status = 400 if (form.errors or error) else 200
+    return render(request, "marketplace/bookings/card.html", context, status=status)
 
 
 def _delivered_message(booking: Booking) -> str:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from marketplace.models import Booking, Invoice, LedgerEntry, Payment
+from marketplace.models import Booking, Invoice, LedgerEntry, Payment, Pledge
 from matching.models import PERIODS_PER_YEAR, Goal, SupportPlan
 
 Kind = LedgerEntry.Kind
@@ -30,9 +30,21 @@ def describe(booking: Booking) -> str:
 
 
 def _post(
-    kind: str, reference: str, booking: Booking | None, person, amount: Decimal, description: str
+    kind: str,
+    reference: str,
+    booking: Booking | None,
+    person,
+    amount: Decimal,
+    description: str,
+    *,
+    pledge: Pledge | None = None,
 ):
-    goal = booking.goal if booking else None
+    """One line, once per (kind, reference); a pledge's line counts against its goal."""
+    if pledge is not None:
+        goal, supplier = pledge.goal, pledge.pool.listing.title
+    else:
+        goal = booking.goal if booking else None
+        supplier = booking.offer.listing.title if booking else ""
     return LedgerEntry.objects.get_or_create(
         kind=kind,
         reference=reference,
@@ -43,31 +55,43 @@ def _post(
             "plan": goal.plan if goal else None,
             "amount": amount,
             "description": description[:300],
-            "supplier": booking.offer.listing.title[:255] if booking else "",
+            "supplier": supplier[:255],
         },
     )
 
 
+def _what(payment: Payment) -> str:
+    if payment.booking_id:
+        return describe(payment.booking)
+    if payment.pledge_id:
+        return f"Share of group purchase: {payment.pledge.pool.title}"
+    return "Card payment"
+
+
 def post_card_payment(payment: Payment) -> tuple[LedgerEntry, bool]:
     """The money taken from a card, keyed by its PaymentIntent."""
-    booking = payment.booking
-    description = describe(booking) if booking else "Card payment"
+    kind = Kind.POOL_SHARE if payment.pledge_id else Kind.CARD_PAYMENT
     return _post(
-        Kind.CARD_PAYMENT,
+        kind,
         payment.stripe_payment_intent,
-        booking,
+        payment.booking,
         payment.person,
-        payment.amount,
-        description,
+        payment.captured_amount or payment.amount,
+        _what(payment),
+        pledge=payment.pledge,
     )
 
 
 def post_refund(payment: Payment, amount: Decimal, reference: str) -> tuple[LedgerEntry, bool]:
     """A refund as a negative line, keyed by the Stripe refund id."""
-    booking = payment.booking
-    description = f"Refund: {describe(booking)}" if booking else "Refund"
     return _post(
-        Kind.REFUND, reference, booking, payment.person, -abs(Decimal(amount)), description
+        Kind.REFUND,
+        reference,
+        payment.booking,
+        payment.person,
+        -abs(Decimal(amount)),
+        f"Refund: {_what(payment)}",
+        pledge=payment.pledge,
     )
 
 
@@ -92,6 +116,50 @@ def post_invoice_void(invoice: Invoice) -> tuple[LedgerEntry, bool]:
         invoice.person,
         -invoice.amount,
         f"Cancelled invoice {invoice.number}: {invoice.description}",
+    )
+
+
+# --- Pool shares (kind pool_share) ---------------------------------------------------
+
+
+def _pool_post(pledge: Pledge, reference: str, amount: Decimal, description: str):
+    return _post(
+        Kind.POOL_SHARE, reference, None, pledge.member, amount, description, pledge=pledge
+    )
+
+
+def release_reference(pledge: Pledge) -> str:
+    return f"pool-pledge-{pledge.pk}-release"
+
+
+def post_pool_invoice_share(pledge: Pledge):
+    """A share owed on an invoice once the pool is funded."""
+    how = f" (invoice {pledge.invoice.number})" if pledge.invoice_id else ""
+    return _pool_post(
+        pledge,
+        f"pool-pledge-{pledge.pk}-capture",
+        pledge.amount,
+        f"Share of group purchase: {pledge.pool.title}{how}",
+    )
+
+
+def post_pool_release(pledge: Pledge):
+    """A £0 line so the statement shows the promise was let go and nothing was taken."""
+    return _pool_post(
+        pledge,
+        release_reference(pledge),
+        ZERO,
+        f"Pledge of £{pledge.amount} to {pledge.pool.title} released: nothing taken",
+    )
+
+
+def post_pool_invoice_refund(pledge: Pledge):
+    """An invoiced share taken back off (the pool failed or was cancelled after funding)."""
+    return _pool_post(
+        pledge,
+        f"pool-pledge-{pledge.pk}-refund",
+        -pledge.amount,
+        f"Share no longer owed: {pledge.pool.title}",
     )
 
 
@@ -132,7 +200,7 @@ def _sum(queryset, field: str = "amount") -> Decimal:
 
 
 def committed_for(goal: Goal) -> Decimal:
-    """Accepted or delivered bookings' prices not yet in the ledger.
+    """Accepted or delivered bookings' prices not yet in the ledger, and held pool pledges.
 
     A delivered booking on an invoice is already in the ledger (the invoice
     line) though not yet paid, so only what the ledger lacks is counted.
@@ -142,7 +210,8 @@ def committed_for(goal: Goal) -> Decimal:
     for booking in bookings:
         posted = _sum(booking.ledger.all())
         total += max(ZERO, booking.amount - posted)
-    return total
+    # A pledge to a pool is promised money until the pool is settled.
+    return total + _sum(goal.pledges.filter(status=Pledge.Status.HELD))
 
 
 def row_for(goal: Goal) -> StatementRow:

@@ -125,7 +125,7 @@ def pool_join(request, pk):
                 )
             except PermissionDenied as error:
                 return not_allowed(request, "You cannot join for this person", str(error))
-            except PoolError as error:
+            except (PoolError, payments.PaymentError) as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(
@@ -152,7 +152,7 @@ def pool_leave(request, pk, pledge_id):
         pools.leave(pledge, by=request.user)
     except PermissionDenied:
         raise Http404 from None
-    except PoolError as error:
+    except (PoolError, payments.PaymentError) as error:
         messages.error(request, str(error))
     else:
         messages.success(
@@ -195,7 +195,7 @@ def pool_new(request, listing_id):
                 pool = action(listing, by=request.user, **form.pool_details())
             except PermissionDenied as error:
                 return not_allowed(request, "You cannot start a pool here", str(error))
-            except PoolError as error:
+            except (PoolError, payments.PaymentError) as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(
@@ -220,7 +220,7 @@ def _manager_action(request, pk, action, done: str):
         action(pool, by=request.user)
     except PermissionDenied as error:
         return not_allowed(request, "Only the organiser can do that", str(error))
-    except PoolError as error:
+    except (PoolError, payments.PaymentError) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, done)

@@ -265,3 +265,85 @@ def market(user_factory):
         listing=listing,
         offer=offer,
     )
+
+
+# --- Fault injection at the Stripe boundary ------------------------------------------------
+
+
+@dataclass
+class _Fault:
+    method: str
+    pattern: str
+    mode: str
+    times: int
+
+
+class FaultyStripe:
+    """Stripe's HTTP client, with faults injected where a test asks for them.
+
+    Modes: ``fail`` (the request never reaches Stripe: connection refused),
+    ``lost`` (Stripe does the work, but the reply never arrives: a timeout),
+    ``error`` (Stripe answers 500). A fault matches a method and a regular
+    expression on the path after ``/v1/``, and fires ``times`` times.
+    """
+
+    def __init__(self):
+        import stripe
+
+        self.client = stripe.RequestsClient(timeout=10)
+        self.faults: list[_Fault] = []
+        self.sent: list[tuple[str, str, str]] = []
+
+    def inject(self, method: str, pattern: str, mode: str, times: int = 1) -> None:
+        assert mode in ("fail", "lost", "error")
+        self.faults.append(_Fault(method.lower(), pattern, mode, times))
+
+    def _match(self, method: str, path: str):
+        import re
+
+        for fault in self.faults:
+            if fault.times and fault.method == method and re.fullmatch(fault.pattern, path):
+                fault.times -= 1
+                return fault
+        return None
+
+    # The stripe library calls these.
+    def request_with_retries(self, method, url, headers, post_data=None, *a, **kw):
+        import stripe
+
+        path = url.split("/v1/", 1)[-1].split("?", 1)[0]
+        self.sent.append((method, path, (headers or {}).get("Idempotency-Key", "")))
+        fault = self._match(method, path)
+        if fault and fault.mode == "fail":
+            raise stripe.APIConnectionError("Injected fault: connection refused.")
+        if fault and fault.mode == "error":
+            body = b'{"error": {"type": "api_error", "message": "Injected fault."}}'
+            return body, 500, {}
+        result = self.client.request_with_retries(method, url, headers, post_data, 0)
+        if fault and fault.mode == "lost":
+            raise stripe.APIConnectionError("Injected fault: the reply was lost.")
+        return result
+
+    def request_stream_with_retries(self, *args, **kwargs):  # pragma: no cover - not used
+        raise NotImplementedError
+
+    def close(self):
+        self.client.close()
+
+    @property
+    def name(self):
+        return "faulty"
+
+    def sent_posts(self):
+        return [(path, key) for method, path, key in self.sent if method == "post"]
+
+
+@pytest.fixture
+def faulty_stripe(stripe_test_settings, monkeypatch):
+    """Kith's Stripe client with injectable faults (see FaultyStripe)."""
+    from marketplace.payments import gateway
+
+    faulty = FaultyStripe()
+    monkeypatch.setattr(gateway, "HTTP_CLIENT", faulty)
+    yield faulty
+    faulty.close()

@@ -332,7 +332,7 @@ def test_card_journey_through_the_pages(client, market, stripe_test_settings):
     booking = Booking.objects.get()
     detail = reverse("marketplace:booking_detail", args=[booking.pk])
     text = client.get(reverse("marketplace:booking_list")).content.decode()
-    assert "Waiting for the card" in text
+    assert "Card saved, nothing held" in text
     assert "Nothing has been taken from the card" in text
 
     client.force_login(market.owner)

@@ -33,11 +33,12 @@ def test_whole_card_journey_authorises_on_acceptance_and_captures_on_delivery(ma
     assert booking.status == Status.REQUESTED
     assert booking.amount == Decimal("45.00")
     payment = Payment.objects.get(booking=booking)
-    # The card is given with the request, but no money is held until the provider accepts.
+    # The card is saved with the request, but no money is held until the provider accepts.
     assert payment.status == Payment.Status.PENDING
-    assert payment.idempotency_key == payments.idempotency_key(booking, 1)
     assert payment.idempotency_key.startswith(f"booking-{booking.pk}-")
-    assert intent_status(stripe_api, payment) == "requires_confirmation"
+    assert payment.idempotency_key.endswith("-card-1")
+    assert payment.stripe_payment_intent is None
+    assert stripe_api.v1.setup_intents.retrieve(payment.stripe_setup_intent).status == "succeeded"
 
     booking = bookings.accept(booking, by=market.owner)
     payment.refresh_from_db()
@@ -97,7 +98,7 @@ def test_cancelling_a_request_releases_the_card_given(market, stripe_api):
     booking = bookings.cancel(market.request(CARD), by=market.representative)
     payment = Payment.objects.get(booking=booking)
     assert payment.status == Payment.Status.CANCELLED
-    assert intent_status(stripe_api, payment) == "canceled"
+    assert payment.stripe_payment_intent is None  # nothing was ever held
 
 
 def test_owner_cancelling_an_accepted_booking_releases_the_hold(market, stripe_api):
@@ -110,7 +111,7 @@ def test_owner_cancelling_an_accepted_booking_releases_the_hold(market, stripe_a
 
 def test_cancelling_after_the_money_was_taken_refunds_it_in_full(market, stripe_api):
     booking = market.accepted(CARD)
-    payments.capture(Payment.objects.get(booking=booking))
+    payments.take(Payment.objects.get(booking=booking))
 
     bookings.cancel(booking, by=market.person)
 
@@ -170,7 +171,8 @@ def test_declined_card_keeps_the_booking_requested_until_another_card_works(mark
     assert "declined" in failed.failure_message
 
     payment = bookings.change_card(booking, by=market.person, payment_method="pm_card_visa")
-    assert payment.idempotency_key == payments.idempotency_key(booking, 2)
+    assert payment.idempotency_key.endswith("-card-2")
+    assert payment.paid_by == market.person
     booking = bookings.accept(booking, by=market.owner)
     assert booking.status == Status.ACCEPTED
     assert payments.current_payment(booking).status == Payment.Status.AUTHORISED
@@ -180,16 +182,14 @@ def test_delivery_is_recorded_even_when_the_card_cannot_be_charged(
     market, stripe_api, localstripe, settings, monkeypatch
 ):
     booking = market.accepted(CARD)
-    monkeypatch.setattr(payments, "NETWORK_RETRIES", 0)
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
 
     booking = bookings.deliver(booking, by=market.owner)
 
     assert booking.status == Status.DELIVERED
-    assert "could not reach" in booking.events.last().note
+    assert "could not hear back" in booking.events.last().note
     payment = Payment.objects.get(booking=booking)
     assert payment.status == Payment.Status.AUTHORISED
-    assert "could not reach" in payment.failure_message
 
     settings.STRIPE_API_BASE = localstripe
     booking = bookings.mark_paid(booking, by=market.owner)
@@ -322,9 +322,8 @@ def test_an_offer_no_longer_active_cannot_be_booked(market, no_stripe):
 def test_stripe_being_unreachable_is_a_plain_error_and_no_booking(
     market, stripe_api, settings, monkeypatch
 ):
-    monkeypatch.setattr(payments, "NETWORK_RETRIES", 0)
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    with pytest.raises(payments.PaymentError, match="could not reach the card payment service"):
+    with pytest.raises(BookingError, match="could not hear back from the card payment service"):
         market.request(CARD)
     assert not Booking.objects.exists()
     assert not Payment.objects.exists()

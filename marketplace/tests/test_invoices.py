@@ -42,7 +42,7 @@ def test_invoice_journey_for_a_managed_account(market):
     line = LedgerEntry.objects.get()
     assert (line.kind, line.reference, line.amount) == ("invoice", number(1), Decimal("45.00"))
 
-    invoices.mark_invoice_paid(invoice, by=market.owner)
+    bookings.mark_paid(booking, by=market.owner)
 
     invoice.refresh_from_db()
     booking.refresh_from_db()
@@ -94,9 +94,12 @@ def test_card_bookings_have_no_invoice(market, stripe_api):
 def test_marking_paid_twice_is_a_noop(market):
     booking = market.delivered(MANAGED)
     invoice = Invoice.objects.get()
-    invoices.mark_invoice_paid(invoice, by=market.owner)
+    bookings.mark_paid(booking, by=market.owner)
+    bookings.mark_paid(booking, by=market.owner)
     invoices.mark_invoice_paid(invoice, by=market.owner)
     assert booking.events.filter(to_status=Booking.Status.PAID).count() == 1
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
 
 
 def test_voiding_posts_a_line_that_takes_it_back_off_and_a_new_invoice_gets_a_new_number(market):

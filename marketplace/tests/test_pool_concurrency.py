@@ -18,6 +18,7 @@ from conftest import require_service
 from directory.factories import make_listing
 from directory.models import Outcome
 from marketplace.models import Pledge
+from marketplace.payments import cards
 from marketplace.pools import services as pools
 from marketplace.pools.services import PoolError
 from matching.models import Goal
@@ -112,7 +113,10 @@ def test_thirty_six_card_pledges_for_ten_places_hold_exactly_ten_and_orphan_noth
         if intent.metadata.to_dict().get("pool") == str(pool.pk)
     ]
     authorised = {i.id for i in intents if i.status == "requires_capture"}
-    held_ids = {p.stripe_payment_intent for p in Pledge.objects.filter(pool=pool, status="held")}
+    held_ids = {
+        cards.current_payment(p).stripe_payment_intent
+        for p in Pledge.objects.filter(pool=pool, status="held")
+    }
     assert authorised == held_ids
     assert len(authorised) == PLACES
     held_pledges = {str(p.pk) for p in held}

@@ -1,4 +1,5 @@
-"""Settle pools whose deadline has passed and finish outstanding captures and releases.
+"""The money round: settle pools past their deadline, resolve Stripe calls whose reply was
+lost, and give back any money no longer owed.
 
 Run every 15 minutes (the compose ``scheduler`` service does). Idempotent:
 running it twice, or two at once, settles each pool once, because every step
@@ -7,15 +8,19 @@ locks the row it changes and skips what is already done.
 
 from django.core.management.base import BaseCommand
 
-from marketplace.pools import services as pools
+from marketplace import reconcile
 
 
 class Command(BaseCommand):
-    help = "Settle pools past their deadline: capture when funded, release when not."
+    help = (
+        "Settle pools past their deadline, resolve unanswered Stripe calls, and release or "
+        "refund money that is no longer owed."
+    )
 
     def handle(self, *args, **options):
-        counts = pools.process_deadlines()
+        counts = reconcile.run()
         self.stdout.write(
-            f"Pools settled: {counts['settled']}; pools with payments retried or released: "
-            f"{counts['retried']}; left or released pledges let go: {counts['released']}."
+            f"Stripe calls resolved: {counts['resolved']}; pools settled: {counts['settled']}; "
+            f"pools with payments retried: {counts['retried']}; pledges given back: "
+            f"{counts['released']}; bookings put right: {counts['bookings']}."
         )

@@ -1,12 +1,12 @@
 /*
- * Card entry for the booking form, an enhancement: Stripe.js draws the card
+ * Card entry for the booking, "another card" and pool forms, an enhancement: Stripe.js draws the card
  * fields and turns them into a PaymentMethod id, which is all Kith receives
  * (in the hidden "payment_method" field). Without JavaScript the page still
  * works for invoices, and against a fake Stripe for the plain "Test card".
  */
 (function () {
   "use strict";
-  var form = document.getElementById("booking-form");
+  var form = document.querySelector("form[data-publishable-key]");
   if (!form || typeof window.Stripe !== "function") { return; }
   var key = form.getAttribute("data-publishable-key");
   var group = document.getElementById("card-group");
@@ -21,6 +21,8 @@
   card.mount("#card-element");
 
   function route() {
+    // Forms with no choice of route (another card for a booking) are always by card.
+    if (!form.querySelector("input[name=payment_route]")) { return "card"; }
     var chosen = form.querySelector("input[name=payment_route]:checked");
     return chosen ? chosen.value : "";
   }
