@@ -42,7 +42,7 @@ from django.utils import timezone
 from accounts.representation import can_act_for
 from marketplace.models import Booking, BookingEvent, Offer, Payment, PaymentRoute
 from marketplace.payments import cards, invoices
-from marketplace.payments.gateway import OutcomeUnknown, PaymentError
+from marketplace.payments.gateway import OutcomeUnknown, PaymentError, atomic_keeping_calls
 from marketplace.states import Transitions
 
 Status = Booking.Status
@@ -343,7 +343,7 @@ def accept(booking: Booking, by) -> Booking:
     return booking
 
 
-@transaction.atomic
+@atomic_keeping_calls
 def decline(booking: Booking, by, reason: str) -> Booking:
     """The owner turns a request down and says why; a card given is released."""
     booking = _lock(booking)
@@ -413,7 +413,7 @@ def _take_card_payment(booking: Booking, by) -> bool:
     return True
 
 
-@transaction.atomic
+@atomic_keeping_calls
 def mark_paid(booking: Booking, by) -> Booking:
     """The owner records payment: takes the card payment, or marks the invoice paid."""
     booking = _lock(booking)
@@ -435,7 +435,7 @@ def mark_paid(booking: Booking, by) -> Booking:
     return booking
 
 
-@transaction.atomic
+@atomic_keeping_calls
 def cancel(booking: Booking, by, reason: str = "") -> Booking:
     """Cancel before delivery: the person while requested or accepted, the owner once accepted.
 
@@ -479,7 +479,7 @@ def cancel(booking: Booking, by, reason: str = "") -> Booking:
     return booking
 
 
-@transaction.atomic
+@atomic_keeping_calls
 def refund(
     booking: Booking, by, amount: Decimal | None = None, reason: str = "", request: str = ""
 ) -> Payment:

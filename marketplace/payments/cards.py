@@ -548,7 +548,15 @@ def settle_for_cancellation(payment: Payment | None) -> Payment | None:
         return None
     payment.refresh_from_db()
     if payment.status in HELD:
-        return release(payment)
+        try:
+            return release(payment)
+        except OutcomeUnknown:
+            raise
+        except PaymentError:
+            # Perhaps it was taken after all (a capture whose reply was lost): give it back.
+            payment = sync(payment)
+            if payment.status not in TAKEN:
+                raise
     if payment.status in TAKEN:
         return refund(payment, request="cancel")
     return payment
@@ -581,8 +589,14 @@ def resolve_unknown(call: StripeCall) -> bool:
             else:
                 call.state = StripeCall.State.FAILED
         elif call.operation.startswith("payment_intent."):
-            sync(payment)
-            call.state = StripeCall.State.DONE
+            payment = sync(payment)
+            done = {
+                "payment_intent.capture": TAKEN | {Status.REFUNDED},
+                "payment_intent.cancel": {Status.CANCELLED},
+            }.get(call.operation, set())
+            call.state = (
+                StripeCall.State.DONE if payment.status in done else StripeCall.State.FAILED
+            )
         else:
             # Customers and SetupIntents move no money; a repeat with the same key is safe.
             call.state = StripeCall.State.FAILED

@@ -25,6 +25,7 @@ conversion happens only in ``to_pence`` and ``from_pence``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from decimal import Decimal
@@ -121,6 +122,27 @@ def _save(call: StripeCall, **fields) -> None:
     for name, value in fields.items():
         setattr(call, name, value)
     call.save(update_fields=[*fields, "updated_at"])
+
+
+def atomic_keeping_calls(func):
+    """``transaction.atomic`` for a step that talks to Stripe, except that a PaymentError
+    commits before it is raised: the record of a call whose reply was lost must survive,
+    so the next try looks it up instead of sending it blind. Steps call Stripe before they
+    change their own records, so what is committed is never half a change."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        failure = None
+        with transaction.atomic():
+            try:
+                return_value = func(*args, **kwargs)
+            except PaymentError as error:
+                failure = error
+        if failure is not None:
+            raise failure
+        return return_value
+
+    return wrapper
 
 
 Resolver = Callable[[stripe.StripeClient], Any]

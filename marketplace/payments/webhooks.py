@@ -46,13 +46,19 @@ def stripe_webhook(request):
     """Stripe calls this; the signature, not a session or CSRF token, proves who it is."""
     payload = request.body
     try:
-        stripe.Webhook.construct_event(
-            payload, request.headers.get("Stripe-Signature"), settings.STRIPE_WEBHOOK_SECRET
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"),
+            request.headers.get("Stripe-Signature") or "",
+            settings.STRIPE_WEBHOOK_SECRET,
+            stripe.Webhook.DEFAULT_TOLERANCE,
         )
-        event = json.loads(payload)
-    except (ValueError, stripe.SignatureVerificationError):
+    except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError):
         logger.warning("Refused a Stripe webhook with a missing or wrong signature.")
         return HttpResponseBadRequest("Invalid signature.", content_type="text/plain")
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        return HttpResponse("ignored: not JSON", content_type="text/plain")
     return HttpResponse(handle_event(event), content_type="text/plain")
 
 

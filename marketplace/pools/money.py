@@ -25,7 +25,7 @@ from django.db import transaction
 
 from marketplace.models import Invoice, Payment, Pledge, Pool
 from marketplace.payments import cards, invoices, ledger
-from marketplace.payments.gateway import OutcomeUnknown, PaymentError
+from marketplace.payments.gateway import OutcomeUnknown, PaymentError, atomic_keeping_calls
 from marketplace.pools import notices
 from marketplace.pools.records import (
     MAX_CAPTURE_ATTEMPTS,
@@ -193,8 +193,8 @@ def release(pledge: Pledge) -> bool:
     """Let go of what a pledge that will not be paid promised; True once nothing is held.
 
     Posts a £0 line to the member's statement the first time a promise is let
-    go (left or released; a card that failed never made one). Returns False if Stripe could not be reached;
-    the scheduler tries again.
+    go (left or released; a card that failed never made one). Returns False if
+    Stripe could not be reached; the scheduler tries again.
     """
     with transaction.atomic():
         locked = lock_pledge(pledge)
@@ -213,20 +213,20 @@ def release(pledge: Pledge) -> bool:
         return True
 
 
+@atomic_keeping_calls
 def refund(pledge: Pledge) -> Pledge:
     """Give back a taken share (the pool failed after funding, or was cancelled)."""
-    with transaction.atomic():
-        locked = lock_pledge(pledge)
-        if locked.status != PledgeStatus.CAPTURED:
-            return locked
-        if locked.method == Pledge.Method.INVOICE:
-            if locked.invoice and locked.invoice.status == Invoice.Status.ISSUED:
-                invoices.void_unposted(locked.invoice)
-            ledger.post_pool_invoice_refund(locked)
-        else:
-            _give_back_every_payment(locked)
-        move_pledge(locked, PledgeStatus.REFUNDED)
+    locked = lock_pledge(pledge)
+    if locked.status != PledgeStatus.CAPTURED:
         return locked
+    if locked.method == Pledge.Method.INVOICE:
+        if locked.invoice and locked.invoice.status == Invoice.Status.ISSUED:
+            invoices.void_unposted(locked.invoice)
+        ledger.post_pool_invoice_refund(locked)
+    else:
+        _give_back_every_payment(locked)
+    move_pledge(locked, PledgeStatus.REFUNDED)
+    return locked
 
 
 def _give_back_every_payment(pledge: Pledge) -> None:
@@ -284,4 +284,7 @@ def owing_back():
     paid_unrecorded = Q(status=PledgeStatus.HELD, pool__status=Status.FUNDED) & with_payments(
         cards.TAKEN
     )
-    return Pledge.objects.filter((no_longer_owed & still_promised) | paid_unrecorded).distinct()
+    unrefunded = Q(status=PledgeStatus.CAPTURED, pool__status__in=NOT_GOING_AHEAD)
+    return Pledge.objects.filter(
+        (no_longer_owed & still_promised) | paid_unrecorded | unrefunded
+    ).distinct()
