@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cms.context_processors.site_navigation",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -166,6 +167,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # --- Email -----------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <hello@kith.localhost>")
+# Where the contact form (/contact/) sends what people write.
+KITH_CONTACT_EMAIL = env_str("KITH_CONTACT_EMAIL", "hello@kith.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
@@ -203,7 +206,10 @@ KITH_MODERATORS_GROUP = "Moderators"
 
 # --- Wagtail ----------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Kith"
-WAGTAILADMIN_BASE_URL = env_str("KITH_BASE_URL", "http://127.0.0.1:8000")
+# Where Kith is served: the start of every link in emails, and the Sites framework's
+# domain (set by accounts.apps on each migrate), so emails never say "example.com".
+KITH_BASE_URL = env_str("KITH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = KITH_BASE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
