@@ -32,7 +32,7 @@ migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	@if $(PY) manage.py help load_demo >/dev/null 2>&1; then $(PY) manage.py load_demo; fi
+	$(PY) manage.py load_demo
 
 ## Serve Kith on http://127.0.0.1:$(PORT) with SQLite and demo data.
 run: demo
