@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -18,6 +20,11 @@ urlpatterns = [
     path("marketplace/", include("marketplace.urls")),
     path("api/v1/", include("kith.api_urls")),
     path("about/data/", cms_views.data_sources, name="data_sources"),
+    path("contact/", cms_views.contact, name="contact"),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("kith/img/favicon.ico"), permanent=True),
+    ),
 ]
 
 if settings.DEBUG:

@@ -67,6 +67,10 @@ class Command(BaseCommand):
         say(f"Offers to book: {offers}")
         ensure_demo_plan()
         say("Maureen's support plan is ready.")
+        from cms.information import ensure_information_pages
+
+        pages = ensure_information_pages()
+        say(f"Information and advice pages: {pages} new")
         seconds = time.monotonic() - started
         if verbosity > 0:
             loaded = result.listings
