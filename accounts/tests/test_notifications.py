@@ -79,7 +79,10 @@ def test_turning_an_email_off_still_keeps_the_notification(client, maureen):
     assert len(mail.outbox) == 1
     # The form shows the choice as saved.
     page = client.get("/account/").content.decode()
-    assert 'name="invoice_issued"' in page and "Emails we send you" in page
+    assert 'name="invoice_issued"' in page and '<h2 id="emails">Emails we send you</h2>' in page
+    assert "<title>My account – Kith</title>" in page
+    assert 'id="id_invoice_issued" checked' not in page
+    assert 'id="id_booking_accepted" checked' in page
 
 
 def test_unknown_event_is_refused(maureen):
