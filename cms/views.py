@@ -1,4 +1,6 @@
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_http_methods
 
 from cms.contact import ContactForm, rate_limited, send_contact_message
@@ -7,6 +9,15 @@ from cms.contact import ContactForm, rate_limited, send_contact_message
 def data_sources(request):
     """Where Kith's open data comes from, with the attributions its licences require."""
     return render(request, "cms/data_sources.html")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the static file.
+
+    The static URL is looked up per request: with hashed static files in
+    production it only exists once ``collectstatic`` has run.
+    """
+    return HttpResponsePermanentRedirect(static("kith/img/favicon.ico"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -21,10 +19,7 @@ urlpatterns = [
     path("api/v1/", include("kith.api_urls")),
     path("about/data/", cms_views.data_sources, name="data_sources"),
     path("contact/", cms_views.contact, name="contact"),
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("kith/img/favicon.ico"), permanent=True),
-    ),
+    path("favicon.ico", cms_views.favicon),
 ]
 
 if settings.DEBUG:
