@@ -6,16 +6,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0002_create_homepage'),
+        ("cms", "0002_create_homepage"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='informationpage',
-            name='easy_read_page',
-            field=models.ForeignKey(blank=True, help_text='The easy-read version of this page (short sentences, one idea per line), or the standard version if this is the easy-read one.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL),
+            model_name="informationpage",
+            name="easy_read_page",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The easy-read version of this page (short sentences, one idea per line), or the standard version if this is the easy-read one.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.WAGTAIL_PAGE_MODEL,
+            ),
         ),
     ]

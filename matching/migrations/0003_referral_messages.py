@@ -7,35 +7,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0002_seed_phrases'),
+        ("matching", "0002_seed_phrases"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='contact_consent_at',
-            field=models.DateTimeField(blank=True, help_text='When the person (or their representative) agreed that the organisation may message them through Kith.', null=True),
+            model_name="referral",
+            name="contact_consent_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the person (or their representative) agreed that the organisation may message them through Kith.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='contact_consent_note',
+            model_name="referral",
+            name="contact_consent_note",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.CreateModel(
-            name='ReferralMessage',
+            name="ReferralMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sender_role', models.CharField(help_text="How the sender took part, e.g. 'Stockport Peer Brokers'.", max_length=80)),
-                ('body', models.TextField()),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='matching.referral')),
-                ('sender', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sender_role",
+                    models.CharField(
+                        help_text="How the sender took part, e.g. 'Stockport Peer Brokers'.",
+                        max_length=80,
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="matching.referral",
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sent_at', 'pk'],
+                "ordering": ["sent_at", "pk"],
             },
         ),
     ]
