@@ -5,6 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Links in emails (and the site's name in sign-up emails) follow the port served on.
+KITH_BASE_URL ?= http://127.0.0.1:$(PORT)
+export KITH_BASE_URL
 STAMP := $(VENV)/.installed
 # Tests run on every core (pytest-xdist); PYTEST_ARGS= runs them one after another.
 PYTEST_ARGS ?= -n auto
@@ -29,7 +32,7 @@ migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	@if $(PY) manage.py help load_demo >/dev/null 2>&1; then $(PY) manage.py load_demo; fi
+	$(PY) manage.py load_demo
 
 ## Serve Kith on http://127.0.0.1:$(PORT) with SQLite and demo data.
 run: demo

@@ -44,3 +44,26 @@ class InviteRepresentativeForm(forms.Form):
         max_length=100,
         help_text="For example: my daughter, my carer, my advocate.",
     )
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One tick box per kind of event: ticked means "email me about this"."""
+
+    def __init__(self, *args, **kwargs):
+        from accounts.notifications import EVENTS, Event
+
+        super().__init__(*args, **kwargs)
+        for event in Event:
+            self.fields[event.value] = forms.BooleanField(
+                label=event.label, required=False, help_text=EVENTS[event].hint
+            )
+        self._groups = {}
+        for event in Event:
+            self._groups.setdefault(EVENTS[event].group, []).append(self[event.value])
+
+    def groups(self):
+        """(heading, bound fields) for each group of events, in the order of ``Event``."""
+        return list(self._groups.items())
+
+    def wanted(self) -> set[str]:
+        return {name for name, on in self.cleaned_data.items() if on}

@@ -142,3 +142,58 @@ class Representation(models.Model):
             self.status == self.Status.INVITED
             and timezone.now() > self.invited_at + INVITATION_LIFETIME
         )
+
+
+class Notification(models.Model):
+    """Something that happened that a person should know about, shown on "My notifications".
+
+    Made by ``accounts.notifications.notify``, which also emails it unless the
+    person has turned that kind of email off. ``url`` is the path of the page
+    it is about; ``context`` holds a few ids (never personal details) so code
+    can find the thing the notification is about.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=500, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return f"{self.subject} (to {self.user})"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """Whether a person wants email about one kind of event. No row means yes.
+
+    The notification is always kept on "My notifications"; this only decides
+    whether an email goes too.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(max_length=40)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="one_preference_per_event")
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.event} email {'on' if self.email else 'off'}"

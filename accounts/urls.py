@@ -14,4 +14,11 @@ urlpatterns = [
         name="representation_invitation",
     ),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
+    path(
+        "notifications/preferences/",
+        views.notification_preferences,
+        name="notification_preferences",
+    ),
 ]

@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import notifications
 from accounts import representation as rules
-from accounts.forms import InviteRepresentativeForm
+from accounts.forms import InviteRepresentativeForm, NotificationPreferencesForm
 from accounts.models import Representation
 from accounts.roles import Role
 from directory.models import ListingKind
@@ -60,8 +62,10 @@ def account_tools(user) -> list[dict]:
     return tools
 
 
-def _account_context(user, invite_form=None):
+def _account_context(user, invite_form=None, preferences_form=None):
     return {
+        "preferences_form": preferences_form
+        or NotificationPreferencesForm(initial=notifications.email_choices(user)),
         "roles": [grant.get_role_display() for grant in user.role_grants.all()],
         "tools": account_tools(user),
         "is_budget_holder": user.has_role(Role.BUDGET_HOLDER),
@@ -145,3 +149,43 @@ def person_detail(request, pk):
     if person.pk == request.user.pk or not rules.can_act_for(request.user, person):
         raise Http404("No such person.")
     return render(request, "accounts/person_detail.html", {"person": person})
+
+
+@login_required
+def notification_list(request):
+    """My notifications: newest first, unread ones marked, 30 to a page."""
+    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/notifications.html",
+        {"page_obj": page, "unread": notifications.unread_count(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request):
+    """Mark one notification read (``notification`` posted) or all of them."""
+    pk = request.POST.get("notification", "")
+    if pk:
+        if not pk.isdigit():
+            raise Http404("No such notification.")
+        notifications.mark_read(request.user, [int(pk)])
+    else:
+        count = notifications.mark_read(request.user)
+        plural = "s" if count != 1 else ""
+        messages.success(request, f"Marked {count} notification{plural} as read.")
+    return redirect("accounts:notifications")
+
+
+@login_required
+@require_POST
+def notification_preferences(request):
+    """Save which kinds of email the person wants (the form is on My account)."""
+    form = NotificationPreferencesForm(request.POST)
+    if form.is_valid():
+        notifications.set_email_choices(request.user, form.wanted())
+        messages.success(request, "Your email choices are saved.")
+        return redirect(reverse("accounts:my_account") + "#emails")
+    context = _account_context(request.user, preferences_form=form)
+    return render(request, "accounts/my_account.html", context, status=400)

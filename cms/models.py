@@ -55,9 +55,29 @@ class InformationPage(Page):
         use_json_field=True,
     )
 
-    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("body")]
+    easy_read_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The easy-read version of this page (short sentences, one idea per line), "
+        "or the standard version if this is the easy-read one.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("easy_read_page"),
+    ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
     parent_page_types = ["cms.HomePage", "cms.InformationPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # A page with pages under it (such as /help/) lists them after its own text.
+        context["children"] = self.get_children().live().public().specific()
+        return context
 
     class Meta:
         verbose_name = "information page"

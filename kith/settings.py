@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cms.context_processors.site_navigation",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -140,6 +141,8 @@ AUTHENTICATION_BACKENDS = [
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
+# Kith's own wording for django-allauth's pages and messages ("two-step sign-in code").
+LOCALE_PATHS = [BASE_DIR / "kith" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -166,6 +169,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # --- Email -----------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <hello@kith.localhost>")
+# Where the contact form (/contact/) sends what people write.
+KITH_CONTACT_EMAIL = env_str("KITH_CONTACT_EMAIL", "hello@kith.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
@@ -182,6 +187,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Kith: "
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
@@ -203,7 +209,10 @@ KITH_MODERATORS_GROUP = "Moderators"
 
 # --- Wagtail ----------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Kith"
-WAGTAILADMIN_BASE_URL = env_str("KITH_BASE_URL", "http://127.0.0.1:8000")
+# Where Kith is served: the start of every link in emails, and the Sites framework's
+# domain (set by accounts.apps on each migrate), so emails never say "example.com".
+KITH_BASE_URL = env_str("KITH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = KITH_BASE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -245,11 +245,39 @@ class Referral(models.Model):
     message = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SENT)
     decline_reason = models.TextField(blank=True)
+    contact_consent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the person (or their representative) agreed that the organisation "
+        "may message them through Kith.",
+    )
+    contact_consent_note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ReferralMessage(models.Model):
+    """One message in the conversation between a ULO and the person it accepted a referral for.
+
+    Only the organisation's staff, the person and their representatives read
+    it; see ``matching.referrals.can_read_thread``.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sender_role = models.CharField(
+        max_length=80, help_text="How the sender took part, e.g. 'Stockport Peer Brokers'."
+    )
+    body = models.TextField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
 
 
 class ReferralEvent(models.Model):

@@ -207,8 +207,10 @@ def referral_list(request):
     )
 
 
-def _detail(request, referral, status=200, action_error=None):
+def _detail(request, referral, status=200, action_error=None, message_error=None, draft=""):
     staff = referrals.is_ulo_staff_for(request.user, referral.organisation)
+    can_read = referrals.can_read_thread(request.user, referral)
+    person_side = referrals.is_person_side(request.user, referral)
     return render(
         request,
         "matching/referrals/detail.html",
@@ -220,6 +222,16 @@ def _detail(request, referral, status=200, action_error=None):
             "action_labels": ACTION_LABELS,
             "goals": referral.plan.goals.all() if referral.plan else [],
             "action_error": action_error,
+            "thread": {
+                "readable": can_read,
+                "messages": referrals.thread_for(request.user, referral) if can_read else [],
+                "cannot_write": referrals.why_cannot_write(request.user, referral),
+                "ask_consent": person_side
+                and referral.contact_consent_at is None
+                and referral.status in referrals.WRITABLE_STATUSES,
+                "error": message_error,
+                "draft": draft,
+            },
         },
         status=status,
     )
@@ -265,3 +277,33 @@ def referral_action(request, pk, action):
     ):
         return redirect(back)
     return redirect("matching:referral_detail", referral.pk)
+
+
+@require_POST
+@login_required
+def referral_message(request, pk):
+    """Send a message in the thread between the organisation and the person referred."""
+    referral = referrals.get_referral_for(request.user, pk)
+    body = request.POST.get("body", "")
+    try:
+        referrals.send_referral_message(referral, request.user, body)
+    except referrals.ReferralError as exc:
+        referral.refresh_from_db()
+        return _detail(request, referral, status=400, message_error=str(exc), draft=body)
+    messages.success(request, "Message sent.")
+    return redirect(reverse("matching:referral_detail", args=[referral.pk]) + "#messages")
+
+
+@require_POST
+@login_required
+def referral_contact_consent(request, pk):
+    """The person or their representative agrees that the organisation may message them here."""
+    referral = referrals.get_referral_for(request.user, pk)
+    try:
+        referrals.record_contact_consent(referral, request.user)
+    except referrals.ReferralError as exc:
+        return _detail(request, referral, status=400, message_error=str(exc))
+    messages.success(
+        request, f"{referral.organisation.title} can now write to you here. We have told them."
+    )
+    return redirect(reverse("matching:referral_detail", args=[referral.pk]) + "#messages")

@@ -16,6 +16,14 @@ The ULO's staff (the owner of the organisation's listing, holding the
 Each move is one function that checks where the referral stands, records a
 ``ReferralEvent`` with who and when, and does nothing when asked to move to
 the state it is already in, so a double click or a retried request is harmless.
+
+Once the organisation accepts, it and the person (with their representatives)
+can write to each other in a message thread on the referral page. The
+organisation may write only after the person has agreed to be contacted that
+way (``record_contact_consent``); the referrer, other organisations and an
+organisation that declined cannot read it. The organisation hears of a new
+referral, the person and the referrer of the answer, and everyone in the
+thread of a new message, through ``accounts.notifications``.
 """
 
 from __future__ import annotations
@@ -25,13 +33,15 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.notifications import Event, acting_for, notify
 from accounts.representation import can_act_for, represented_people
 from accounts.roles import Role
 from directory.models import UserLedOrganisationPage
 from matching.access import is_named_practitioner, log_practitioner_access
-from matching.models import Referral, ReferralEvent, SupportPlan
+from matching.models import Referral, ReferralEvent, ReferralMessage, SupportPlan
 
 Status = Referral.Status
 Offer = Referral.Offer
@@ -221,7 +231,50 @@ def create_referral(
     )
     if plan is not None and relation == "named practitioner":
         log_practitioner_access(plan, by_user, "made a referral")
+    if organisation.owner_id:
+        notify(
+            organisation.owner,
+            Event.REFERRAL_RECEIVED,
+            subject=f"New referral to {organisation.title}: {person}",
+            body=f"{recorded_by[0].upper()}{recorded_by[1:]} referred {person} to "
+            f"{organisation.title} for {referral.get_offer_display().lower()}. "
+            "Please accept or decline it, saying why if you decline.",
+            url=_referral_url(referral),
+            context={"referral": referral.pk},
+        )
     return referral, True
+
+
+def _referral_url(referral: Referral) -> str:
+    return reverse("matching:referral_detail", args=[referral.pk])
+
+
+def _tell_about_answer(referral: Referral, by_user) -> None:
+    """The person, their representatives and the referrer hear the organisation's answer."""
+    organisation = referral.organisation
+    if referral.status == Status.ACCEPTED:
+        subject = f"{organisation.title} accepted the referral for {referral.person}"
+        body = (
+            f"{organisation.title} can help with {referral.get_offer_display().lower()}. "
+            f"On the referral page, {referral.person} (or their representative) can agree "
+            "to be contacted and write to them."
+        )
+    else:
+        subject = f"{organisation.title} declined the referral for {referral.person}"
+        body = f"Their reason: {referral.decline_reason}\nYou can refer to another organisation."
+    recipients = {user.pk: user for user in acting_for(referral.person)}
+    if referral.referred_by_id:
+        recipients.setdefault(referral.referred_by_id, referral.referred_by)
+    for user in recipients.values():
+        if user.pk != by_user.pk:
+            notify(
+                user,
+                Event.REFERRAL_ACCEPTED,
+                subject=subject,
+                body=body,
+                url=_referral_url(referral),
+                context={"referral": referral.pk},
+            )
 
 
 # --- The ULO's answers -------------------------------------------------------
@@ -237,6 +290,7 @@ def _move(referral: Referral, to: str, by_user, note: str = "", **fields) -> Ref
             f"Only staff of {referral.organisation.title} can answer this referral."
         )
     if referral.status == to:
+        referral.moved = False
         return referral
     if referral.status not in ALLOWED_FROM[to]:
         raise ReferralError(
@@ -248,11 +302,15 @@ def _move(referral: Referral, to: str, by_user, note: str = "", **fields) -> Ref
         setattr(referral, name, value)
     referral.save(update_fields=["status", "updated_at", *fields])
     ReferralEvent.objects.create(referral=referral, status=to, by=by_user, note=note)
+    referral.moved = True
     return referral
 
 
 def accept_referral(referral: Referral, by_user, note: str = "") -> Referral:
-    return _move(referral, Status.ACCEPTED, by_user, note.strip())
+    referral = _move(referral, Status.ACCEPTED, by_user, note.strip())
+    if referral.moved:
+        _tell_about_answer(referral, by_user)
+    return referral
 
 
 def decline_referral(referral: Referral, by_user, reason: str) -> Referral:
@@ -262,7 +320,10 @@ def decline_referral(referral: Referral, by_user, reason: str) -> Referral:
         return _move(referral, Status.DECLINED, by_user)
     if not reason:
         raise ReferralError("Give a reason for declining, so the person can look elsewhere.")
-    return _move(referral, Status.DECLINED, by_user, reason, decline_reason=reason)
+    referral = _move(referral, Status.DECLINED, by_user, reason, decline_reason=reason)
+    if referral.moved:
+        _tell_about_answer(referral, by_user)
+    return referral
 
 
 def mark_contacted(referral: Referral, by_user, note: str = "") -> Referral:
@@ -338,6 +399,141 @@ def referrals_about(user):
         .select_related("person", "organisation", "referred_by")
         .distinct()
     )
+
+
+# --- Contact after acceptance: consent and the message thread ---------------
+
+# The thread exists from acceptance on; it is written in only while the work is open.
+THREAD_STATUSES = (Status.ACCEPTED, Status.CONTACTED, Status.CLOSED)
+WRITABLE_STATUSES = (Status.ACCEPTED, Status.CONTACTED)
+
+
+def is_person_side(user, referral: Referral) -> bool:
+    """The person themselves, or a representative they named."""
+    return user.is_authenticated and can_act_for(user, referral.person)
+
+
+def can_read_thread(user, referral: Referral) -> bool:
+    """The organisation's staff while the referral is theirs (not declined), and the person's side.
+
+    The referrer (e.g. a practitioner) is not part of the conversation, and
+    an organisation that declined no longer sees it. The person keeps what
+    was said.
+    """
+    if not user.is_authenticated or referral.status == Status.SENT:
+        return False
+    if referral.status == Status.DECLINED:
+        return is_person_side(user, referral) and referral.messages.exists()
+    return is_person_side(user, referral) or is_ulo_staff_for(user, referral.organisation)
+
+
+def why_cannot_write(user, referral: Referral) -> str:
+    """Why ``user`` cannot send a message on this referral now, or '' if they can."""
+    if not can_read_thread(user, referral):
+        return "Only the organisation and the person referred can write here."
+    if referral.status not in WRITABLE_STATUSES:
+        return f"This referral is {referral.get_status_display().lower()}, so the thread is closed."
+    if not is_person_side(user, referral) and referral.contact_consent_at is None:
+        return (
+            f"{referral.person} has not yet agreed to be contacted here. "
+            "You will get a notification when they do."
+        )
+    return ""
+
+
+@transaction.atomic
+def record_contact_consent(referral: Referral, by_user) -> Referral:
+    """The person (or their representative) agrees that the organisation may message them here."""
+    referral = (
+        Referral.objects.select_for_update().select_related("organisation").get(pk=referral.pk)
+    )
+    if not is_person_side(by_user, referral):
+        raise ReferralError(
+            f"Only {referral.person} or their representative can agree to be contacted."
+        )
+    if referral.status not in WRITABLE_STATUSES:
+        raise ReferralError("The organisation has not accepted this referral.")
+    if referral.contact_consent_at:
+        return referral
+    who = (
+        "the person themselves"
+        if by_user.pk == referral.person_id
+        else f"{by_user} (representative)"
+    )
+    referral.contact_consent_at = timezone.now()
+    referral.contact_consent_note = (
+        f"Agreed by {who}: {referral.organisation.title} may contact {referral.person} "
+        "through messages on Kith."
+    )[:300]
+    referral.save(update_fields=["contact_consent_at", "contact_consent_note", "updated_at"])
+    ReferralEvent.objects.create(
+        referral=referral, status=referral.status, by=by_user, note=referral.contact_consent_note
+    )
+    if referral.organisation.owner_id:
+        notify(
+            referral.organisation.owner,
+            Event.MESSAGE_RECEIVED,
+            subject=f"{referral.person} agreed to be contacted",
+            body=f"You can now write to {referral.person} on the referral page.",
+            url=_referral_url(referral) + "#messages",
+            context={"referral": referral.pk},
+        )
+    return referral
+
+
+def thread_participants(referral: Referral) -> list:
+    """Everyone in the conversation: the organisation's staff, the person and representatives."""
+    people = {user.pk: user for user in acting_for(referral.person)}
+    owner = referral.organisation.owner
+    if owner is not None and referral.status != Status.DECLINED:
+        people.setdefault(owner.pk, owner)
+    return list(people.values())
+
+
+@transaction.atomic
+def send_referral_message(referral: Referral, by_user, body: str) -> ReferralMessage:
+    """Add a message to the thread and tell everyone else in it.
+
+    The person's side writing first also records their consent to be
+    contacted, since they started the conversation.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise ReferralError("Write a message before sending it.")
+    if len(body) > 5000:
+        raise ReferralError("Keep a message under 5,000 characters.")
+    if is_person_side(by_user, referral) and referral.contact_consent_at is None:
+        if referral.status in WRITABLE_STATUSES:
+            referral = record_contact_consent(referral, by_user)
+    problem = why_cannot_write(by_user, referral)
+    if problem:
+        raise ReferralError(problem)
+    if is_person_side(by_user, referral):
+        role = "the person" if by_user.pk == referral.person_id else "representative"
+    else:
+        role = referral.organisation.title
+    message = ReferralMessage.objects.create(
+        referral=referral, sender=by_user, sender_role=role[:80], body=body
+    )
+    for user in thread_participants(referral):
+        if user.pk != by_user.pk:
+            notify(
+                user,
+                Event.MESSAGE_RECEIVED,
+                subject=f"New message from {by_user} about the referral to "
+                f"{referral.organisation.title}",
+                body=f"{by_user} wrote: {body[:300]}{'…' if len(body) > 300 else ''}",
+                url=_referral_url(referral) + "#messages",
+                context={"referral": referral.pk, "message": message.pk},
+            )
+    return message
+
+
+def thread_for(user, referral: Referral):
+    """The messages ``user`` may read on this referral (none if they may not)."""
+    if not can_read_thread(user, referral):
+        return ReferralMessage.objects.none()
+    return referral.messages.select_related("sender")
 
 
 def target_for_key(user, key: str) -> ReferralTarget:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.notifications import Event, notify_person
 from accounts.representation import can_act_for
 from directory.models import ListingPage
 from matching.access import is_named_practitioner, log_practitioner_access
@@ -97,6 +99,17 @@ def share_shortlist(shortlist: Shortlist, by_user) -> Shortlist:
     shortlist.shared_at = timezone.now()
     shortlist.save(update_fields=["shared_at"])
     log_practitioner_access(shortlist.plan, by_user, "shared a shortlist")
+    count = shortlist.items.count()
+    notify_person(
+        shortlist.plan.person,
+        Event.SHORTLIST_SHARED,
+        subject=f"{by_user} has shared a shortlist with you",
+        body=f"{by_user} found {count} option{'s' if count != 1 else ''} for "
+        f"{shortlist.plan.person}'s plan. Add the ones you want to the plan; "
+        "you do not have to choose any.",
+        url=reverse("matching:shortlist_detail", args=[shortlist.pk]),
+        context={"shortlist": shortlist.pk, "plan": shortlist.plan_id},
+    )
     return shortlist
 
 

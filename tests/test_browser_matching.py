@@ -337,6 +337,28 @@ def test_maureen_priya_and_sam_from_goals_to_an_accepted_referral(browser_page, 
     page.get_by_role("link", name="Peer brokerage with Stockport Peer Brokers").click()
     assert "Peer brokerage with Stockport Peer Brokers: accepted." in main_text(page)
 
+    # 6. Maureen hears of it on My notifications, agrees to be contacted and writes to Sam;
+    #    Sam reads it from his notification and answers in the same thread.
+    page.get_by_role("link", name=re.compile(r"^Notifications")).click()
+    page.get_by_role(
+        "link", name="Stockport Peer Brokers accepted the referral for Maureen Hughes"
+    ).click()
+    page.get_by_role("button", name="Yes, they can contact me here").click()
+    page.get_by_text("Stockport Peer Brokers can now write to you here.").wait_for()
+    page.get_by_label("Your message").fill("Mornings suit me best. My number is 0161 496 0123.")
+    page.get_by_role("button", name="Send message").click()
+    page.get_by_text("Message sent.").wait_for()
+
+    sign_in(page, "sam@example.org")
+    page.get_by_role("link", name=re.compile(r"^Notifications")).click()
+    page.get_by_role("link", name=re.compile(r"^New message from Maureen Hughes")).click()
+    assert "Mornings suit me best." in main_text(page)
+    page.get_by_label("Your message").fill("Thank you, Maureen. I will ring on Tuesday at 10.")
+    page.get_by_role("button", name="Send message").click()
+    page.get_by_text("Message sent.").wait_for()
+    referral.refresh_from_db()
+    assert referral.messages.count() == 2 and referral.contact_consent_at is not None
+
     sign_in(page, "tom@example.org")
     response = page.goto(reverse("matching:plan_detail", args=[plan.pk]))
     assert response.status == 404

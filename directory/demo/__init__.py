@@ -32,8 +32,11 @@ class DemoLoad:
     new_accounts: int
 
 
-def load_demo(listings: int = DEFAULT_LISTINGS, progress: bool = False) -> DemoLoad:
-    """Create the demo accounts, then the first ``listings`` demo listings, as needed."""
+def load_demo(listings: int = DEFAULT_LISTINGS, progress=None) -> DemoLoad:
+    """Create the demo accounts, then the first ``listings`` demo listings, as needed.
+
+    ``progress(done, total)``, if given, is called as batches of listings are loaded.
+    """
     User = get_user_model()
     emails = [account.email for account in DEMO_ACCOUNTS]
     before = User.objects.filter(email__in=emails).count()

@@ -248,3 +248,28 @@ def test_demo_totp_refuses_accounts_that_are_not_demo_staff(demo, settings):
         call_command("demo_totp", "someone@example.org")
     with pytest.raises(CommandError, match="two-step"):
         call_command("demo_totp", "maureen@example.org")
+
+
+def test_demo_pages_are_published_as_a_moderator_would(demo):
+    """Built in bulk, each page still has its owner's revision and the moderator's approval."""
+    from wagtail.models import PageLogEntry
+
+    moderator = User.objects.get(email="moderator@example.org")
+    pa = ListingPage.objects.get(owner__email="joanne@example.org")
+    assert pa.live and not pa.has_unpublished_changes and pa.first_published_at
+    assert pa.live_revision_id == pa.latest_revision_id
+    assert pa.live_revision.user == pa.owner
+    assert pa.live_revision.as_object().title == pa.title
+    entry = PageLogEntry.objects.get(page=pa, action="wagtail.publish")
+    assert entry.user == moderator and entry.revision_id == pa.live_revision_id
+    assert pa.url_path.endswith(f"/{pa.slug}/") and pa.get_parent().numchild == SMALL
+
+
+def test_load_demo_prints_progress_lines_when_not_on_a_terminal(demo):
+    out = StringIO()  # not a TTY, like a log file or a pipe
+    call_command("load_demo", listings=SMALL + 3, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert any("Demo listings: 3 of 3 published" in line for line in lines)
+    assert any("Offers to book:" in line for line in lines)
+    assert any("Information and advice pages:" in line for line in lines)
+    assert all(line.startswith("[") for line in lines[:4])

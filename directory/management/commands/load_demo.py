@@ -9,7 +9,6 @@ The accounts and their password are in docs/demo.md.
 
 from __future__ import annotations
 
-import sys
 import time
 
 from django.conf import settings
@@ -30,7 +29,7 @@ class Command(BaseCommand):
             "number loads the first ones of the same set.",
         )
         parser.add_argument(
-            "--no-progress", action="store_true", help="Do not show a progress bar."
+            "--no-progress", action="store_true", help="Do not print progress lines."
         )
 
     def handle(self, *args, listings: int, no_progress: bool, verbosity: int, **options):
@@ -43,14 +42,35 @@ class Command(BaseCommand):
                 "Warning: loading demo accounts with a published password under "
                 "KITH_ENV=production. Never do this on a real site."
             )
-        progress = not no_progress and verbosity > 0 and sys.stderr.isatty()
         started = time.monotonic()
-        result = load_demo(listings=listings, progress=progress)
+        show = not no_progress and verbosity > 0
+
+        def say(line: str) -> None:
+            # Whole lines, flushed at once, so progress shows in a log or a pipe as on a terminal.
+            if show:
+                self.stdout.write(f"[{time.monotonic() - started:5.1f} s] {line}")
+                self.stdout.flush()
+
+        def listings_done(done: int, total: int) -> None:
+            say(f"Demo listings: {done} of {total} published")
+
+        say(f"Loading demo data: accounts, then {listings} listings, then offers and a plan.")
+        result = load_demo(listings=listings, progress=listings_done)
+        say(
+            f"Demo listings ready: {result.listings.created} new, "
+            f"{result.listings.existing} already there."
+        )
         # Offers to book and Maureen's plan live in other apps; the demo spans them all.
         from marketplace.demo import ensure_demo_offers, ensure_demo_plan
 
         offers = ensure_demo_offers()
+        say(f"Offers to book: {offers}")
         ensure_demo_plan()
+        say("Maureen's support plan is ready.")
+        from cms.information import ensure_information_pages
+
+        pages = ensure_information_pages()
+        say(f"Information and advice pages: {pages} new")
         seconds = time.monotonic() - started
         if verbosity > 0:
             loaded = result.listings
