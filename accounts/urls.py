@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import data_views, views
 
 app_name = "accounts"
 
@@ -14,4 +14,8 @@ urlpatterns = [
         name="representation_invitation",
     ),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("data/", data_views.my_data, name="my_data"),
+    path("data/download/", data_views.download_data, name="download_data"),
+    path("delete/", data_views.delete_account, name="delete_account"),
+    path("deleted/", data_views.account_deleted, name="account_deleted"),
 ]
