@@ -25,6 +25,7 @@ from datetime import date, datetime
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -495,8 +496,7 @@ def erase_account(user, *, now: datetime | None = None, notify: bool = True) -> 
     confirmation to the address the person had, once the change is saved.
     """
     now = now or timezone.now()
-    User = type(user)
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
     if user.erased_at is not None:
         return {}
     reasons = why_not_erasable(user)
