@@ -50,17 +50,28 @@ def plans_visible_to(user):
 
 
 def get_plan_for(user, pk, action: str = "viewed") -> SupportPlan:
-    """The plan if ``user`` may see it (logging a practitioner's view), else 404."""
+    """The plan if ``user`` may see it, else 404.
+
+    Every look by someone other than the person (their named practitioner or a
+    representative) goes in the plan's access log, which the person can read.
+    """
     try:
         plan = SupportPlan.objects.select_related("person", "practitioner").get(pk=pk)
     except SupportPlan.DoesNotExist:
         raise Http404("No such plan.") from None
     if not can_view_plan(user, plan):
         raise Http404("No such plan.")
-    if is_named_practitioner(user, plan) and not can_act_for(user, plan.person):
-        log_practitioner_access(plan, user, action)
+    log_access(plan, user, action)
     return plan
 
 
-def log_practitioner_access(plan: SupportPlan, user, action: str) -> PlanAccess:
+def log_access(plan: SupportPlan, user, action: str) -> PlanAccess | None:
+    """Record that ``user`` looked at or changed ``plan``; the person's own visits are not
+    logged."""
+    if user.pk == plan.person_id:
+        return None
     return PlanAccess.objects.create(plan=plan, viewer=user, action=action[:40])
+
+
+# The name callers used when only practitioners' looks were logged.
+log_practitioner_access = log_access

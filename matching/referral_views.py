@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import Role
 from directory.models import UserLedOrganisationPage
 from matching import referrals
+from matching.access import log_access
 from matching.models import Goal, Referral
 
 ACTION_LABELS = {
@@ -237,7 +238,7 @@ def referral_action(request, pk, action):
     """One answer from the ULO: accept, decline (with a reason), mark contacted, or close."""
     if action not in referrals.TRANSITIONS:
         raise Http404("No such action.")
-    referral = referrals.get_referral_for(request.user, pk)
+    referral = referrals.get_referral_for(request.user, pk, action="")
     if not referrals.is_ulo_staff_for(request.user, referral.organisation):
         return _not_allowed(
             request,
@@ -255,6 +256,8 @@ def referral_action(request, pk, action):
             request, referral, status=400, action_error={"action": action, "message": str(exc)}
         )
     referral.refresh_from_db()
+    if referral.plan is not None:
+        log_access(referral.plan, request.user, f"answered a referral ({action})")
     messages.success(
         request,
         f"The referral for {referral.person} is now {referral.get_status_display().lower()}.",
