@@ -90,7 +90,7 @@ def privacy(request):
         "accounts/privacy.html",
         {
             "schedule": SCHEDULE,
-            "operator": getattr(settings, "KITH_OPERATOR_NAME", ""),
-            "contact_email": getattr(settings, "KITH_PRIVACY_EMAIL", "") or contact_email,
+            "operator": settings.KITH_OPERATOR_NAME,
+            "contact_email": settings.KITH_PRIVACY_EMAIL or contact_email,
         },
     )

@@ -298,3 +298,18 @@ def test_the_delete_page_says_what_to_finish_first(client, world):
     response = client.post(reverse("accounts:delete_account"), {"confirm": "on"})
     assert response.status_code == 400
     assert User.objects.get(pk=world.sam.pk).is_active
+
+
+def test_after_entering_the_password_the_download_carries_on(client, world):
+    """allauth keeps the POST while asking for the password, then answers it with the ZIP."""
+    client.force_login(world.sam)
+    url = reverse("accounts:download_data")
+    ask = client.post(url)["Location"]
+    page = client.get(ask)
+    assert page.status_code == 200
+    assert 'name="password"' in page.content.decode()
+    response = client.post(ask, {"password": DEFAULT_PASSWORD, "next": url})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    data, _ = unzip(response.content)
+    assert data["account"]["email"] == world.sam.email

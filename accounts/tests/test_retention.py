@@ -239,3 +239,11 @@ def test_the_privacy_page_renders_the_schedule(client, db):
     assert "ico.org.uk" in page
     assert reverse("accounts:my_data") in page
     assert reverse("accounts:delete_account") in page
+
+
+def test_the_privacy_page_names_who_runs_the_site(client, db, settings):
+    settings.KITH_OPERATOR_NAME = "Stockport Independent Living CIC"
+    settings.KITH_PRIVACY_EMAIL = "privacy@example.org"
+    page = client.get(reverse("privacy")).content.decode()
+    assert "run by Stockport Independent Living CIC" in page
+    assert 'href="mailto:privacy@example.org"' in page
