@@ -465,6 +465,16 @@ def why_not_erasable(user) -> list[str]:
             f"You have {pledges} pledge{'s' if pledges != 1 else ''} held in a group purchase. "
             "Leave the pool first."
         )
+    Pool = _model("marketplace.Pool")
+    pools = Pool.objects.filter(
+        organiser=user, status__in=(Pool.Status.OPEN, Pool.Status.FUNDED)
+    ).count()
+    if pools:
+        reasons.append(
+            f"You organise {pools} group purchase{'s' if pools != 1 else ''} that "
+            f"{'are' if pools != 1 else 'is'} open or funded. Cancel or deliver "
+            f"{'them' if pools != 1 else 'it'} first."
+        )
     return reasons
 
 

@@ -25,6 +25,7 @@ from marketplace.models import (
     Offer,
     Payment,
     Pledge,
+    Pool,
     Review,
 )
 from matching.models import Goal, PlanAccess, Referral, SupportPlan
@@ -236,6 +237,7 @@ def test_a_representatives_deletion_ends_what_they_held(world):
 
 
 def test_a_providers_listings_leave_the_directory_and_their_offers_stop(world):
+    Pool.objects.filter(pk=world.pool.pk).update(status=Pool.Status.DELIVERED)
     data_rights.erase_account(world.dave, notify=False)
     pools = ListingPage.objects.get(pk=world.pools.pk)
     assert not pools.live
@@ -251,6 +253,14 @@ def test_an_account_cannot_go_while_money_is_still_moving(world):
     assert User.objects.get(pk=world.sam.pk).erased_at is None
     # The provider cannot leave customers with unanswered bookings either.
     assert data_rights.why_not_erasable(world.dave)
+
+
+def test_an_organiser_cannot_go_while_their_group_purchase_is_funded(world):
+    Booking.objects.all().update(status=Booking.Status.PAID)
+    [reason] = data_rights.why_not_erasable(world.dave)
+    assert "group purchase" in reason
+    Pool.objects.filter(pk=world.pool.pk).update(status=Pool.Status.DELIVERED)
+    assert data_rights.why_not_erasable(world.dave) == []
 
 
 def test_deleting_twice_is_harmless(world):
