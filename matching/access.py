@@ -7,6 +7,7 @@ nobody else may, not even another practitioner or a moderator. Views answer
 """
 
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.representation import can_act_for
 from accounts.roles import Role
@@ -65,12 +66,26 @@ def get_plan_for(user, pk, action: str = "viewed") -> SupportPlan:
     return plan
 
 
-def log_access(plan: SupportPlan, user, action: str) -> PlanAccess | None:
+def log_access(
+    plan: SupportPlan, user, action: str, *, once_a_day: bool = False
+) -> PlanAccess | None:
     """Record that ``user`` looked at or changed ``plan``; the person's own visits are not
-    logged."""
+    logged.
+
+    ``once_a_day`` is for lists seen many times a day (a ULO's referral inbox):
+    one line per viewer, plan and action each day is enough to tell the person.
+    """
     if user.pk == plan.person_id:
         return None
-    return PlanAccess.objects.create(plan=plan, viewer=user, action=action[:40])
+    action = action[:40]
+    if once_a_day:
+        today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        existing = PlanAccess.objects.filter(
+            plan=plan, viewer=user, action=action, at__gte=today
+        ).first()
+        if existing is not None:
+            return existing
+    return PlanAccess.objects.create(plan=plan, viewer=user, action=action)
 
 
 # The name callers used when only practitioners' looks were logged.

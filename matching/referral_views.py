@@ -173,6 +173,9 @@ def referral_inbox(request):
     inbox = list(_with_goals(referrals.inbox_for(request.user)))
     for referral in inbox:
         referral.actions = referrals.available_actions(referral)
+        if referral.plan is not None:
+            # The inbox shows each referral's goals: the person can see who read them.
+            log_access(referral.plan, request.user, "saw a referral in the inbox", once_a_day=True)
     sections = [
         ("Waiting for an answer", [r for r in inbox if r.status == Referral.Status.SENT]),
         (

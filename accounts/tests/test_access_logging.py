@@ -55,3 +55,10 @@ def test_the_person_reads_who_looked_on_their_access_log(client, world):
     page = client.get(reverse("matching:access_log", args=[world.plan.pk])).content.decode()
     assert "Jo Birch" in page
     assert "Viewed a referral" in page
+
+
+def test_the_organisations_inbox_is_logged_once_a_day(client, world):
+    client.force_login(world.jo)
+    for _ in range(3):
+        assert client.get(reverse("matching:referral_inbox")).status_code == 200
+    assert logged(world) == [("Jo Birch", "saw a referral in the inbox")]
