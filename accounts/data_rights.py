@@ -25,18 +25,20 @@ from datetime import date, datetime
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 
 from accounts.models import Representation
-from accounts.retention import ERASED_TEXT, remove_plan
+from accounts.retention import ERASED_TEXT, RULES, remove_plan
 from matching.models import Referral, SupportPlan
 
 # The name shown wherever a deleted account once appeared (e.g. in someone's access log).
@@ -499,11 +501,14 @@ def _unpublish_listings(user) -> int:
 
 
 @transaction.atomic
-def erase_account(user, *, now: datetime | None = None, notify: bool = True) -> dict[str, int]:
+def erase_account(
+    user, *, now: datetime | None = None, notify: bool = True, base_url: str = ""
+) -> dict[str, int]:
     """Delete or anonymise everything personal about ``user``; answers counts of what changed.
 
     Refuses (``ErasureError``) while money is still moving. Sends a
-    confirmation to the address the person had, once the change is saved.
+    confirmation to the address the person had, once the change is saved
+    (``base_url`` makes the link in it absolute; the site's address by default).
     """
     now = now or timezone.now()
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
@@ -562,15 +567,21 @@ def erase_account(user, *, now: datetime | None = None, notify: bool = True) -> 
     # other person's record of who looked, and now read "Deleted account".
 
     if notify:
-        transaction.on_commit(lambda: _send_confirmation(address, name))
+        privacy_url = (base_url or settings.WAGTAILADMIN_BASE_URL).rstrip("/") + reverse("privacy")
+        transaction.on_commit(lambda: _send_confirmation(address, name, privacy_url))
     return counts
 
 
-def _send_confirmation(address: str, name: str) -> None:
+def _send_confirmation(address: str, name: str, privacy_url: str) -> None:
     send_mail(
         subject="Your Kith account has been deleted",
         message=render_to_string(
-            "accounts/email/account_deleted.txt", {"name": name, "retention_years": 6}
+            "accounts/email/account_deleted.txt",
+            {
+                "name": name,
+                "retention_years": RULES["financial"].years,
+                "privacy_url": privacy_url,
+            },
         ),
         from_email=None,
         recipient_list=[address],

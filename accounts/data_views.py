@@ -61,7 +61,9 @@ def delete_account(request):
     error = ""
     if request.method == "POST" and form.is_valid() and not blockers:
         try:
-            data_rights.erase_account(request.user)
+            data_rights.erase_account(
+                request.user, base_url=request.build_absolute_uri("/").rstrip("/")
+            )
         except data_rights.ErasureError as exc:
             error = str(exc)
         else:

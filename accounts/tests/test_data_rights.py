@@ -75,6 +75,12 @@ def test_the_archive_holds_the_persons_own_data(world):
     assert "Information Commissioner" in summary
 
 
+def test_every_part_of_the_data_has_a_heading_in_the_summary(world):
+    data = data_rights.personal_data(world.sam)
+    described = set(data_rights.SECTION_HEADINGS) | {"about_this_file", "generated_at"}
+    assert set(data) == described
+
+
 def test_the_archive_holds_nothing_of_anyone_else(world):
     data, summary = unzip(data_rights.build_archive(world.sam))
     everything = json.dumps(data) + summary
@@ -204,6 +210,7 @@ def test_deleting_an_account_with_bookings_anonymises_it_and_keeps_the_money(
     assert [mail.to for mail in mailoutbox] == [[sam_email]]
     assert "has been deleted" in mailoutbox[0].subject
     assert "6 years" in mailoutbox[0].body
+    assert "http://127.0.0.1:8000/privacy/" in mailoutbox[0].body
 
 
 def test_deleting_one_account_leaves_everyone_elses_data(world, django_capture_on_commit_callbacks):
