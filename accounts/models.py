@@ -46,6 +46,14 @@ class User(AbstractUser):
         blank=True,
         help_text="The name other people see, e.g. 'Sam' or 'Sam Patel'.",
     )
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the person deleted their account and their personal data was erased. "
+        "Money records stay linked to this empty account until the retention schedule "
+        "anonymises them.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import data_views, views
 
 app_name = "accounts"
 
@@ -21,4 +21,8 @@ urlpatterns = [
         views.notification_preferences,
         name="notification_preferences",
     ),
+    path("data/", data_views.my_data, name="my_data"),
+    path("data/download/", data_views.download_data, name="download_data"),
+    path("delete/", data_views.delete_account, name="delete_account"),
+    path("deleted/", data_views.account_deleted, name="account_deleted"),
 ]

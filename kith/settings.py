@@ -289,6 +289,12 @@ LOGGING = {
 KITH_REQUIRE_SERVICES = env_bool("KITH_REQUIRE_SERVICES", False)
 KITH_MFA_SETUP_URL = "/accounts/2fa/totp/activate/"
 
+# --- Personal data -------------------------------------------------------------
+# Named on the privacy notice (/privacy/) as responsible for people's data, and the
+# address people write to about it (defaults to DEFAULT_FROM_EMAIL's address).
+KITH_OPERATOR_NAME = env_str("KITH_OPERATOR_NAME", "")
+KITH_PRIVACY_EMAIL = env_str("KITH_PRIVACY_EMAIL", "")
+
 
 # --- Maps (an enhancement: every list works without JavaScript) -------------
 # Leaflet's files come from the django-leaflet package. Its Django app is not

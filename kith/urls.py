@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import data_views
 from cms import views as cms_views
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("about/data/", cms_views.data_sources, name="data_sources"),
     path("contact/", cms_views.contact, name="contact"),
     path("favicon.ico", cms_views.favicon),
+    path("privacy/", data_views.privacy, name="privacy"),
 ]
 
 if settings.DEBUG:

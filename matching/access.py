@@ -7,6 +7,7 @@ nobody else may, not even another practitioner or a moderator. Views answer
 """
 
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.representation import can_act_for
 from accounts.roles import Role
@@ -50,17 +51,42 @@ def plans_visible_to(user):
 
 
 def get_plan_for(user, pk, action: str = "viewed") -> SupportPlan:
-    """The plan if ``user`` may see it (logging a practitioner's view), else 404."""
+    """The plan if ``user`` may see it, else 404.
+
+    Every look by someone other than the person (their named practitioner or a
+    representative) goes in the plan's access log, which the person can read.
+    """
     try:
         plan = SupportPlan.objects.select_related("person", "practitioner").get(pk=pk)
     except SupportPlan.DoesNotExist:
         raise Http404("No such plan.") from None
     if not can_view_plan(user, plan):
         raise Http404("No such plan.")
-    if is_named_practitioner(user, plan) and not can_act_for(user, plan.person):
-        log_practitioner_access(plan, user, action)
+    log_access(plan, user, action)
     return plan
 
 
-def log_practitioner_access(plan: SupportPlan, user, action: str) -> PlanAccess:
-    return PlanAccess.objects.create(plan=plan, viewer=user, action=action[:40])
+def log_access(
+    plan: SupportPlan, user, action: str, *, once_a_day: bool = False
+) -> PlanAccess | None:
+    """Record that ``user`` looked at or changed ``plan``; the person's own visits are not
+    logged.
+
+    ``once_a_day`` is for lists seen many times a day (a ULO's referral inbox):
+    one line per viewer, plan and action each day is enough to tell the person.
+    """
+    if user.pk == plan.person_id:
+        return None
+    action = action[:40]
+    if once_a_day:
+        today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        existing = PlanAccess.objects.filter(
+            plan=plan, viewer=user, action=action, at__gte=today
+        ).first()
+        if existing is not None:
+            return existing
+    return PlanAccess.objects.create(plan=plan, viewer=user, action=action)
+
+
+# The name callers used when only practitioners' looks were logged.
+log_practitioner_access = log_access

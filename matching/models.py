@@ -198,7 +198,9 @@ class ShortlistItem(models.Model):
 
 
 class PlanAccess(models.Model):
-    """An audit line: a practitioner looked at or changed a plan. The person can read these."""
+    """An audit line: someone other than the person (their practitioner, a representative,
+    or staff of an organisation they were referred to) looked at or changed their plan or a
+    referral about them. The person can read these."""
 
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="access_log")
     viewer = models.ForeignKey(

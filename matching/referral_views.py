@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import Role
 from directory.models import UserLedOrganisationPage
 from matching import referrals
+from matching.access import log_access
 from matching.models import Goal, Referral
 
 ACTION_LABELS = {
@@ -172,6 +173,9 @@ def referral_inbox(request):
     inbox = list(_with_goals(referrals.inbox_for(request.user)))
     for referral in inbox:
         referral.actions = referrals.available_actions(referral)
+        if referral.plan is not None:
+            # The inbox shows each referral's goals: the person can see who read them.
+            log_access(referral.plan, request.user, "saw a referral in the inbox", once_a_day=True)
     sections = [
         ("Waiting for an answer", [r for r in inbox if r.status == Referral.Status.SENT]),
         (
@@ -249,7 +253,7 @@ def referral_action(request, pk, action):
     """One answer from the ULO: accept, decline (with a reason), mark contacted, or close."""
     if action not in referrals.TRANSITIONS:
         raise Http404("No such action.")
-    referral = referrals.get_referral_for(request.user, pk)
+    referral = referrals.get_referral_for(request.user, pk, action="")
     if not referrals.is_ulo_staff_for(request.user, referral.organisation):
         return _not_allowed(
             request,
@@ -267,6 +271,8 @@ def referral_action(request, pk, action):
             request, referral, status=400, action_error={"action": action, "message": str(exc)}
         )
     referral.refresh_from_db()
+    if referral.plan is not None:
+        log_access(referral.plan, request.user, f"answered a referral ({action})")
     messages.success(
         request,
         f"The referral for {referral.person} is now {referral.get_status_display().lower()}.",

@@ -40,7 +40,7 @@ from accounts.notifications import Event, acting_for, notify
 from accounts.representation import can_act_for, represented_people
 from accounts.roles import Role
 from directory.models import UserLedOrganisationPage
-from matching.access import is_named_practitioner, log_practitioner_access
+from matching.access import is_named_practitioner, log_access, log_practitioner_access
 from matching.models import Referral, ReferralEvent, ReferralMessage, SupportPlan
 
 Status = Referral.Status
@@ -367,8 +367,13 @@ def can_view_referral(user, referral: Referral) -> bool:
     )
 
 
-def get_referral_for(user, pk) -> Referral:
-    """The referral if ``user`` may see it, else 404 (its existence is not revealed)."""
+def get_referral_for(user, pk, action: str = "viewed a referral") -> Referral:
+    """The referral if ``user`` may see it, else 404 (its existence is not revealed).
+
+    A look by anyone but the person (the referrer, a representative, the
+    organisation's staff) goes in the access log of the plan the referral shares;
+    ``action=""`` leaves the logging to the caller.
+    """
     try:
         referral = Referral.objects.select_related(
             "person", "plan", "organisation", "referred_by"
@@ -377,6 +382,8 @@ def get_referral_for(user, pk) -> Referral:
         raise Http404("No such referral.") from None
     if not can_view_referral(user, referral):
         raise Http404("No such referral.")
+    if action and referral.plan is not None:
+        log_access(referral.plan, user, action)
     return referral
 
 

@@ -133,7 +133,7 @@ def may_accept_items(user, shortlist: Shortlist) -> bool:
 
 
 def get_shortlist_for(user, pk) -> Shortlist:
-    """The shortlist if ``user`` may see it (logging a practitioner's view), else 404.
+    """The shortlist if ``user`` may see it (logging anyone's view but the person's), else 404.
 
     A 404 rather than a 403 for everyone else, so an unshared shortlist (or a
     plan) is not revealed by its number.
@@ -146,8 +146,7 @@ def get_shortlist_for(user, pk) -> Shortlist:
         raise Http404("No such shortlist.") from None
     if not can_view_shortlist(user, shortlist):
         raise Http404("No such shortlist.")
-    if is_named_practitioner(user, shortlist.plan) and not can_act_for(user, shortlist.plan.person):
-        log_practitioner_access(shortlist.plan, user, "viewed a shortlist")
+    log_practitioner_access(shortlist.plan, user, "viewed a shortlist")
     return shortlist
 
 
