@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "kith.busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "kith.urls"

@@ -7,6 +7,7 @@ from marketplace.payments import views, webhooks
 urlpatterns = [
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/<slug:action>/", views.invoice_action, name="invoice_action"),
     path("statements/<int:plan_pk>/", views.statement, name="statement"),
     path("statements/<int:plan_pk>/csv/", views.statement_csv, name="statement_csv"),
     path("statements/<int:plan_pk>/print/", views.statement_print, name="statement_print"),
