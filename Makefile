@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n auto
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench demo migrate clean services-start services-stop
+.PHONY: run test lint format bench demo migrate clean services-start services-stop mutation
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kith needs Python 3.11, found " + sys.version.split()[0]'
@@ -51,13 +51,27 @@ format: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+## Mutation testing of the money modules with mutmut ([tool.mutmut] in pyproject.toml lists
+## the modules and the tests), then the share of mutants killed. Needs PostgreSQL: DATABASE_URL,
+## default `scripts/services/postgres.sh url`. MUTANTS='marketplace.ledger.*' runs only those
+## mutants; MUTATION_CHILDREN mutants at a time (default 1); MUTATION_MIN fails below that %.
+MUTANTS ?=
+MUTATION_CHILDREN ?= 1
+MUTATION_MIN ?=
+mutation: $(TEST_STAMP)
+	DATABASE_URL="$${DATABASE_URL:-$$(bash scripts/services/postgres.sh url)}" \
+		$(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(foreach m,$(MUTANTS),'$(m)')
+	$(PY) scripts/mutation_score.py $(if $(MUTATION_MIN),--min $(MUTATION_MIN))
+
 services-start:
 	bash scripts/services/postgres.sh start
 	bash scripts/services/elasticsearch.sh start
+	bash scripts/services/stripe-mock.sh start
 
 services-stop:
+	-bash scripts/services/stripe-mock.sh stop
 	-bash scripts/services/elasticsearch.sh stop
 	-bash scripts/services/postgres.sh stop
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache mutants

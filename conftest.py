@@ -6,6 +6,9 @@ import shutil
 import pytest
 from django.conf import settings
 
+# Checks every Stripe request against stripe-mock when STRIPE_MOCK_URL is set.
+pytest_plugins = ["tests.stripe_mock"]
+
 
 def require_service(env_name: str, what: str) -> str:
     """Return the service URL, or skip (fail when KITH_REQUIRE_SERVICES=1) if unset."""
