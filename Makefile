@@ -52,21 +52,26 @@ bench: $(TEST_STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 ## Mutation testing of the money modules with mutmut ([tool.mutmut] in pyproject.toml lists
-## the modules and the tests), then the share of mutants killed. Needs PostgreSQL: DATABASE_URL,
-## default `scripts/services/postgres.sh url`. MUTANTS='marketplace.ledger.*' runs only those
-## mutants; MUTATION_CHILDREN mutants at a time (default 1); MUTATION_MIN fails below that %.
+## the modules and the tests), then the share of mutants killed. Needs PostgreSQL
+## (scripts/services/postgres.sh); its own database, kith_mutation, unless MUTATION_DATABASE_URL.
+## MUTANTS='marketplace.ledger.*' runs only those mutants; MUTATION_CHILDREN mutants at a time
+## (default 1); MUTATION_MIN=80 fails below 80% killed.
 MUTANTS ?=
 MUTATION_CHILDREN ?= 1
 MUTATION_MIN ?=
+MUTATION_DATABASE_URL ?= $(shell bash scripts/services/postgres.sh url | sed 's,/kith$$,/kith_mutation,')
 mutation: $(TEST_STAMP)
-	DATABASE_URL="$${DATABASE_URL:-$$(bash scripts/services/postgres.sh url)}" \
-		$(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(foreach m,$(MUTANTS),'$(m)')
+	@echo "== a fresh test database, kept for every mutant's run"
+	DATABASE_URL=$(MUTATION_DATABASE_URL) $(PY) -m pytest -p no:xdist -p no:cacheprovider \
+		--create-db -q marketplace/tests/test_ledger.py
+	DATABASE_URL=$(MUTATION_DATABASE_URL) $(VENV)/bin/mutmut run \
+		--max-children $(MUTATION_CHILDREN) $(foreach m,$(MUTANTS),'$(m)')
 	$(PY) scripts/mutation_score.py $(if $(MUTATION_MIN),--min $(MUTATION_MIN))
 
 services-start:
 	bash scripts/services/postgres.sh start
 	bash scripts/services/elasticsearch.sh start
-	bash scripts/services/stripe-mock.sh start
+	-bash scripts/services/stripe-mock.sh start   # needs Go 1.22+; optional locally
 
 services-stop:
 	-bash scripts/services/stripe-mock.sh stop

@@ -42,7 +42,7 @@ BIN=$BIN_DIR/stripe-mock
 PIDFILE=$STATE/stripe-mock.pid
 PORTFILE=$STATE/port
 LOG=$STATE/stripe-mock.log
-START_TIMEOUT=30
+START_TIMEOUT=60
 
 say() { printf 'stripe-mock.sh: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -72,14 +72,21 @@ url() {
     fi
 }
 
+find_go() {
+    # The go on PATH, else the official tarball's usual place.
+    if command -v go >/dev/null 2>&1; then command -v go; return 0; fi
+    [ -x /usr/local/go/bin/go ] && { echo /usr/local/go/bin/go; return 0; }
+    return 1
+}
+
 ensure_installed() {
     [ -x "$BIN" ] && return 0
-    command -v go >/dev/null 2>&1 \
-        || die "go not found on PATH; stripe-mock $VERSION is built with 'go install' (Go 1.22+)."
-    local t0=$SECONDS
+    local go t0=$SECONDS
+    go=$(find_go) \
+        || die "go not found (PATH, /usr/local/go/bin); stripe-mock $VERSION is built with 'go install' and needs Go 1.22+ (https://go.dev/dl/; Debian 12's golang-go 1.19 is too old)."
     mkdir -p "$BIN_DIR"
-    say "building $MODULE@$VERSION with go install (once per version)"
-    GOBIN=$BIN_DIR GOFLAGS=-buildvcs=false go install "$MODULE@$VERSION" \
+    say "building $MODULE@$VERSION with $("$go" version | cut -d' ' -f3) (once per version)"
+    GOBIN=$BIN_DIR GOFLAGS=-buildvcs=false "$go" install "$MODULE@$VERSION" \
         || die "go install $MODULE@$VERSION failed"
     [ -x "$BIN" ] || die "go install finished but $BIN is missing"
     say "installed $VERSION in $((SECONDS - t0)) s"
