@@ -61,9 +61,9 @@ MUTATION_CHILDREN ?= 1
 MUTATION_MIN ?=
 MUTATION_DATABASE_URL ?= $(shell bash scripts/services/postgres.sh url | sed 's,/kith$$,/kith_mutation,')
 mutation: $(TEST_STAMP)
-	@echo "== a fresh test database, kept for every mutant's run"
+	@echo "== a fresh PostgreSQL test database, kept for every mutant's run"
 	DATABASE_URL=$(MUTATION_DATABASE_URL) $(PY) -m pytest -p no:xdist -p no:cacheprovider \
-		--create-db -q marketplace/tests/test_ledger.py
+		--create-db -q tests/test_services.py::test_database_is_real_postgresql_when_database_url_is_set
 	DATABASE_URL=$(MUTATION_DATABASE_URL) $(VENV)/bin/mutmut run \
 		--max-children $(MUTATION_CHILDREN) $(foreach m,$(MUTANTS),'$(m)')
 	$(PY) scripts/mutation_score.py $(if $(MUTATION_MIN),--min $(MUTATION_MIN))
