@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n auto
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench demo migrate clean services-start services-stop
+.PHONY: run test lint format bench demo migrate clean services-start services-stop mutation
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kith needs Python 3.11, found " + sys.version.split()[0]'
@@ -54,13 +54,32 @@ format: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+## Mutation testing of the money modules with mutmut ([tool.mutmut] in pyproject.toml lists
+## the modules and the tests), then the share of mutants killed. Needs PostgreSQL
+## (scripts/services/postgres.sh); its own database, kith_mutation, unless MUTATION_DATABASE_URL.
+## MUTANTS='marketplace.ledger.*' runs only those mutants; MUTATION_CHILDREN mutants at a time
+## (default 1); MUTATION_MIN=80 fails below 80% killed.
+MUTANTS ?=
+MUTATION_CHILDREN ?= 1
+MUTATION_MIN ?=
+MUTATION_DATABASE_URL ?= $(shell bash scripts/services/postgres.sh url | sed 's,/kith$$,/kith_mutation,')
+mutation: $(TEST_STAMP)
+	@echo "== a fresh PostgreSQL test database, kept for every mutant's run"
+	DATABASE_URL=$(MUTATION_DATABASE_URL) $(PY) -m pytest -p no:xdist -p no:cacheprovider \
+		--create-db -q tests/test_services.py::test_database_is_real_postgresql_when_database_url_is_set
+	DATABASE_URL=$(MUTATION_DATABASE_URL) $(VENV)/bin/mutmut run \
+		--max-children $(MUTATION_CHILDREN) $(foreach m,$(MUTANTS),'$(m)')
+	$(PY) scripts/mutation_score.py $(if $(MUTATION_MIN),--min $(MUTATION_MIN))
+
 services-start:
 	bash scripts/services/postgres.sh start
 	bash scripts/services/elasticsearch.sh start
+	-bash scripts/services/stripe-mock.sh start   # needs Go 1.22+; optional locally
 
 services-stop:
+	-bash scripts/services/stripe-mock.sh stop
 	-bash scripts/services/elasticsearch.sh stop
 	-bash scripts/services/postgres.sh stop
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache mutants

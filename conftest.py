@@ -6,6 +6,9 @@ import shutil
 import pytest
 from django.conf import settings
 
+# Checks every Stripe request against stripe-mock when STRIPE_MOCK_URL is set.
+pytest_plugins = ["tests.stripe_mock"]
+
 
 def require_service(env_name: str, what: str) -> str:
     """Return the service URL, or skip (fail when KITH_REQUIRE_SERVICES=1) if unset."""
@@ -35,16 +38,16 @@ def chromium_path() -> str:
 def pytest_collection_modifyitems(items):
     """Transactional tests restore the migrations' seed data (vocabularies, the
     directory page, Wagtail's root, groups and workflow) instead of leaving
-    them flushed for the tests that follow."""
+    them flushed for the tests that follow. They are also marked
+    ``transactional``, so `-m "not transactional"` leaves them out (as
+    `make mutation` does: they would flush the database it keeps)."""
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if (
-            marker
-            and marker.kwargs.get("transaction")
-            and "serialized_rollback" not in marker.kwargs
-        ):
-            kwargs = {**marker.kwargs, "serialized_rollback": True}
-            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+        if marker and marker.kwargs.get("transaction"):
+            item.add_marker(pytest.mark.transactional)
+            if "serialized_rollback" not in marker.kwargs:
+                kwargs = {**marker.kwargs, "serialized_rollback": True}
+                item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
 @pytest.fixture

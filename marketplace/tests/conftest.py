@@ -30,6 +30,7 @@ from marketplace.bookings import services as bookings
 from marketplace.models import Offer, PaymentRoute
 from matching.models import Goal
 from matching.plans import create_plan
+from tests.stripe_mock import validated
 
 SECRET_KEY = "sk_test_kith"
 WEBHOOK_SECRET = "whsec_test"
@@ -82,7 +83,8 @@ def localstripe():
                 output = log.read().decode(errors="replace")[-500:]
                 _unavailable(f"localstripe did not start on port {port}: {output}")
             time.sleep(0.1)
-        yield url
+        # With STRIPE_MOCK_URL set, a proxy that has stripe-mock check every request first.
+        yield validated(url)
     finally:
         process.terminate()
         try:
