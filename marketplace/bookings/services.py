@@ -40,6 +40,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.representation import can_act_for
+from marketplace.bookings import notices
 from marketplace.models import Booking, BookingEvent, Offer, Payment, PaymentRoute
 from marketplace.payments import cards, invoices
 from marketplace.payments.gateway import OutcomeUnknown, PaymentError, atomic_keeping_calls
@@ -125,6 +126,7 @@ def _move(booking: Booking, to: str, by, note: str = "") -> bool:
     )
     booking.status = to
     booking.save(update_fields=["status", "updated_at"])
+    notices.changed(booking, note)
     return True
 
 
@@ -258,6 +260,7 @@ def request_booking(
     BookingEvent.objects.create(
         booking=booking, from_status="", to_status=Status.REQUESTED, by=user
     )
+    notices.requested(booking)
     if payment_route == PaymentRoute.CARD:
         # Inside the offer's lock, so a card Stripe refuses leaves no booking holding a place.
         payment = cards.new_attempt(booking=booking, amount=booking.amount, paid_by=user)
@@ -384,6 +387,7 @@ def deliver(booking: Booking, by, *, today=None) -> Booking:
         )
     if not is_card(booking):
         invoice = invoices.issue_invoice(booking)
+        notices.invoice_issued(invoice)
         _move(
             booking,
             Status.DELIVERED,

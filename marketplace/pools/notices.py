@@ -1,10 +1,15 @@
-"""Telling pool members what happened: funded, failed, cancelled, or their payment failed."""
+"""Telling pool members what happened: funded, failed, cancelled, or their payment failed.
+
+As notifications (on "My notifications", and by email unless they turned that off),
+to the member and to anyone who acts for them.
+"""
 
 from __future__ import annotations
 
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 
+from accounts.notifications import Event, notify_person
 from marketplace.models import Pledge, Pool
 
 SUBJECTS = {
@@ -15,16 +20,29 @@ SUBJECTS = {
 }
 
 
+EVENTS = {
+    "funded": Event.POOL_FUNDED,
+    "payment_failed": Event.POOL_FUNDED,
+    "failed": Event.POOL_FAILED,
+    "cancelled": Event.POOL_FAILED,
+}
+
+
 def tell(member, pool: Pool, what: str, **context) -> None:
-    if not member.email:
-        return
-    send_mail(
+    """Notify the member (and whoever acts for them), by email too if they want it."""
+    body = render_to_string(
+        f"marketplace/pools/email/{what}.txt", {"pool": pool, "member": member, **context}
+    )
+    # The notification's own email says hello and signs off.
+    lines = [line for line in body.strip().splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith("Hello ") and line != "The Kith team"]
+    notify_person(
+        member,
+        EVENTS[what],
         subject=SUBJECTS[what].format(title=pool.title),
-        message=render_to_string(
-            f"marketplace/pools/email/{what}.txt", {"pool": pool, "member": member, **context}
-        ),
-        from_email=None,
-        recipient_list=[member.email],
+        body="\n\n".join(lines),
+        url=reverse("marketplace:pool_detail", args=[pool.pk]),
+        context={"pool": pool.pk},
     )
 
 
