@@ -1,9 +1,12 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import representation as rules
@@ -145,3 +148,21 @@ def person_detail(request, pk):
     if person.pk == request.user.pk or not rules.can_act_for(request.user, person):
         raise Http404("No such person.")
     return render(request, "accounts/person_detail.html", {"person": person})
+
+
+def admin_sign_in(request, extra_context=None):
+    """Stands in for the password-only sign-in pages of Wagtail (/admin/login/)
+    and Django's admin (/django-admin/login/): everyone signs in through
+    allauth, with its rate limits and the two-step code."""
+    target = reverse("account_login")
+    next_url = request.GET.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = f"{target}?{urlencode({'next': next_url})}"
+    return redirect(target)
+
+
+def admin_password_reset(request, *args, **kwargs):
+    """Wagtail's own password reset pages hand over to allauth's."""
+    return redirect("account_reset_password")

@@ -279,6 +279,9 @@ LOGGING = {
 # Tests that need PostgreSQL or Elasticsearch fail instead of skipping.
 KITH_REQUIRE_SERVICES = env_bool("KITH_REQUIRE_SERVICES", False)
 KITH_MFA_SETUP_URL = "/accounts/2fa/totp/activate/"
+# Staff and moderators enter their two-step code again after this many seconds
+# of using the admin from one session (accounts.middleware.StaffMFAMiddleware).
+KITH_STAFF_MFA_MAX_AGE = env_int("KITH_STAFF_MFA_MAX_AGE", 12 * 60 * 60)
 
 
 # --- Maps (an enhancement: every list works without JavaScript) -------------
