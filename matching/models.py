@@ -243,6 +243,12 @@ class Referral(models.Model):
     )
     consent_note = models.CharField(max_length=300, blank=True)
     message = models.TextField(blank=True)
+    shared_goals = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The plan's goals as they were when the referral was sent: all the "
+        "organisation sees, however the plan changes later.",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SENT)
     decline_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -165,6 +165,16 @@ def _relation(user, person, plan) -> str:
 # --- Creating a referral -----------------------------------------------------
 
 
+def goals_to_share(plan: SupportPlan | None) -> list[str]:
+    """The plan's goals, most important first, as the person agreed to share them.
+
+    Kept on the referral: the organisation sees these, never the live plan, so
+    goals added or changed later stay private."""
+    if plan is None:
+        return []
+    return [goal.text for goal in plan.goals.order_by("priority", "pk")]
+
+
 @transaction.atomic
 def create_referral(
     *,
@@ -208,6 +218,7 @@ def create_referral(
     referral = Referral.objects.create(
         person=person,
         plan=plan,
+        shared_goals=goals_to_share(plan),
         organisation=organisation,
         offer=offer,
         referred_by=by_user,
@@ -296,18 +307,25 @@ def available_actions(referral: Referral) -> list[str]:
 
 
 def can_view_referral(user, referral: Referral) -> bool:
-    """The referrer, the person and their representatives, and the organisation's staff."""
+    """The person and those acting for them now, the practitioner named on the plan
+    now, and the organisation's staff.
+
+    A representative or practitioner whose access has ended loses sight of the
+    referrals they made, as of the plan itself."""
     if not user.is_authenticated:
         return False
     return (
-        referral.referred_by_id == user.pk
-        or can_act_for(user, referral.person)
+        can_act_for(user, referral.person)
+        or (referral.plan is not None and is_named_practitioner(user, referral.plan))
         or is_ulo_staff_for(user, referral.organisation)
     )
 
 
 def get_referral_for(user, pk) -> Referral:
-    """The referral if ``user`` may see it, else 404 (its existence is not revealed)."""
+    """The referral if ``user`` may see it, else 404 (its existence is not revealed).
+
+    A practitioner's look at a referral about someone's plan goes on that
+    plan's access log, which the person can read."""
     try:
         referral = Referral.objects.select_related(
             "person", "plan", "organisation", "referred_by"
@@ -316,6 +334,12 @@ def get_referral_for(user, pk) -> Referral:
         raise Http404("No such referral.") from None
     if not can_view_referral(user, referral):
         raise Http404("No such referral.")
+    if (
+        referral.plan is not None
+        and is_named_practitioner(user, referral.plan)
+        and not can_act_for(user, referral.person)
+    ):
+        log_practitioner_access(referral.plan, user, "viewed a referral")
     return referral
 
 
@@ -329,12 +353,16 @@ def inbox_for(user):
 
 
 def referrals_about(user):
-    """Referrals the user made, or about them or someone they act for."""
+    """Referrals about the user or someone they act for, or about plans that name
+    them as practitioner now."""
     if not user.is_authenticated:
         return Referral.objects.none()
     people = [user.pk, *represented_people(user).values_list("pk", flat=True)]
+    mine = Q(person__in=people)
+    if user.has_role(Role.PRACTITIONER):
+        mine |= Q(plan__practitioner=user)
     return (
-        Referral.objects.filter(Q(referred_by=user) | Q(person__in=people))
+        Referral.objects.filter(mine)
         .select_related("person", "organisation", "referred_by")
         .distinct()
     )
