@@ -307,8 +307,8 @@ def available_actions(referral: Referral) -> list[str]:
 
 
 def can_view_referral(user, referral: Referral) -> bool:
-    """The person and those acting for them now, the practitioner named on the plan
-    now, and the organisation's staff.
+    """The person and those acting for them now, the practitioner who made it while
+    the plan still names them, and the organisation's staff.
 
     A representative or practitioner whose access has ended loses sight of the
     referrals they made, as of the plan itself."""
@@ -316,7 +316,11 @@ def can_view_referral(user, referral: Referral) -> bool:
         return False
     return (
         can_act_for(user, referral.person)
-        or (referral.plan is not None and is_named_practitioner(user, referral.plan))
+        or (
+            referral.referred_by_id == user.pk
+            and referral.plan is not None
+            and is_named_practitioner(user, referral.plan)
+        )
         or is_ulo_staff_for(user, referral.organisation)
     )
 
@@ -353,14 +357,14 @@ def inbox_for(user):
 
 
 def referrals_about(user):
-    """Referrals about the user or someone they act for, or about plans that name
-    them as practitioner now."""
+    """Referrals about the user or someone they act for, and those they made as the
+    practitioner the plan still names."""
     if not user.is_authenticated:
         return Referral.objects.none()
     people = [user.pk, *represented_people(user).values_list("pk", flat=True)]
     mine = Q(person__in=people)
     if user.has_role(Role.PRACTITIONER):
-        mine |= Q(plan__practitioner=user)
+        mine |= Q(referred_by=user, plan__practitioner=user)
     return (
         Referral.objects.filter(mine)
         .select_related("person", "organisation", "referred_by")
