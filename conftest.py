@@ -136,10 +136,22 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate limits live in the cache; each test starts with none used."""
+def _fresh_cache(request):
+    """Rate limits live in the cache; each test starts with none used.
+
+    The cache is a database table, so only tests with database access can have
+    used it (and only they may clear it)."""
     from django.core.cache import cache
 
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        yield
+        return
+    transactional = "transactional_db" in names or "live_server" in names
+    if marker is not None and marker.kwargs.get("transaction"):
+        transactional = True
+    request.getfixturevalue("transactional_db" if transactional else "db")
     cache.clear()
     yield
 

@@ -162,7 +162,31 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- Shared cache: sign-in lockouts, rate limits, used two-step codes -------
+# Every worker process must see the same counts, so the cache is shared: the
+# database by default (its table is made by accounts' migrations), Redis when
+# REDIS_URL is set (pip install "kith[redis]").
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kith_cache",
+        }
+    }
+
+# --- The client's address ---------------------------------------------------
+# How many proxies of Kith's own (load balancer, nginx) sit in front of it and
+# append to X-Forwarded-For. 0 trusts no proxy header: rate limits and sign-in
+# lockouts then count the connection's address (kith.clientip).
+KITH_TRUSTED_PROXIES = env_int("KITH_TRUSTED_PROXIES", 0)
+if KITH_TRUSTED_PROXIES < 0:
+    raise ConfigurationError("KITH_TRUSTED_PROXIES must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = KITH_TRUSTED_PROXIES
 
 # --- Email -----------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <hello@kith.localhost>")
@@ -185,6 +209,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_REDIRECT_URL = "accounts:my_account"
 LOGIN_URL = "account_login"
@@ -232,6 +257,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "600/minute"},
+    # kith.throttling keys on kith.clientip; this keeps DRF's own classes in step.
+    "NUM_PROXIES": KITH_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kith API",
