@@ -65,6 +65,10 @@ class SupportPlan(models.Model):
         related_name="practitioner_plans",
         help_text="The one practitioner named on this plan.",
     )
+    practitioner_invited_email = models.EmailField(
+        blank=True,
+        help_text="Asked to be the named practitioner; they see the plan once they accept.",
+    )
     title = models.CharField(max_length=120, default="My support plan")
     postcode = models.CharField(
         max_length=10, blank=True, help_text="Home postcode, used to find options near you."

@@ -239,8 +239,12 @@ def plan_details(request, pk):
     may_name = can_act_for(request.user, plan.person)
     form = PlanDetailsForm(request.POST or None, plan=plan, may_name_practitioner=may_name)
     if request.method == "POST" and form.is_valid():
+        before = (plan.practitioner, plan.practitioner_invited_email)
         _save_details(plan, form)
         messages.success(request, "Your plan details have been saved.")
+        invited = plan.practitioner_invited_email
+        if form.may_name_practitioner and invited and before != (None, invited):
+            messages.info(request, plans.practitioner_invitation_message(invited))
         return redirect("matching:plan_detail", pk=plan.pk)
     context = _plan_context(request, plan)
     context.update({"form": form, "may_name_practitioner": may_name})
@@ -257,10 +261,9 @@ def _save_details(plan: SupportPlan, form: PlanDetailsForm) -> None:
     plan.agreed_budget = data["agreed_budget"]
     plan.review_date = data["review_date"]
     fields = ["postcode", "indicative_budget", "agreed_budget", "review_date", "updated_at"]
-    if form.may_name_practitioner:
-        plan.practitioner = data["practitioner_email"]
-        fields.append("practitioner")
     plan.save(update_fields=fields)
+    if form.may_name_practitioner:
+        plans.name_practitioner(plan, data["practitioner_email"])
     # The rows are few and have no history of their own, so the form's rows replace them.
     plan.funding.all().delete()
     PlanFunding.objects.bulk_create(
