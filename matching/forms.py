@@ -11,7 +11,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 
 from accounts.representation import represented_people
 from accounts.roles import Role

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import Role
-
 from directory import geo
 from matching.engine import Budget, GoalSpec
 from matching.models import (
