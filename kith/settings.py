@@ -252,6 +252,12 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # kith.parsers refuses JSON nested too deep with a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "kith.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],

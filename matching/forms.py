@@ -18,7 +18,15 @@ from directory import geo
 from directory.forms import DEFAULT_MILES, MILES_FIELD_CHOICES
 from directory.models import Language, Outcome
 from matching.engine import DAY_NAMES
-from matching.models import BrokerageRoute, BudgetPeriod, Goal, PaymentRoute, Stage, SupportPlan
+from matching.models import (
+    GOAL_TEXT_MAX_LENGTH,
+    BrokerageRoute,
+    BudgetPeriod,
+    Goal,
+    PaymentRoute,
+    Stage,
+    SupportPlan,
+)
 
 # A plan splits its budget across a few routes at most; three rows cover
 # every mix the pilots saw (e.g. direct payment + managed account + council).
@@ -368,7 +376,13 @@ class GoalForm(forms.ModelForm):
             "why_it_matters": forms.Textarea(attrs={"rows": 3}),
             "accessibility": forms.Textarea(attrs={"rows": 2}),
         }
-        error_messages = {"text": {"required": "Tell us about your goal in your own words."}}
+        error_messages = {
+            "text": {
+                "required": "Tell us about your goal in your own words.",
+                "max_length": f"Keep your goal to {GOAL_TEXT_MAX_LENGTH:,} characters or fewer. "
+                "You can add more detail under why it matters.",
+            }
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,10 @@ and every practitioner view is logged where the person can read it.
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from directory.models import Category, Language, ListingPage, Outcome
@@ -116,9 +119,19 @@ class StageEntry(models.Model):
         ordering = ["entered_at", "pk"]
 
 
+# A goal is a sentence or a short paragraph; the cap keeps plan pages and
+# matching quick (the form, the API and the database all hold to it).
+GOAL_TEXT_MAX_LENGTH = 1000
+
+
 class Goal(models.Model):
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="goals")
-    text = models.TextField("what I want", help_text="In your own words.")
+    text = models.TextField(
+        "what I want",
+        max_length=GOAL_TEXT_MAX_LENGTH,
+        validators=[MaxLengthValidator(GOAL_TEXT_MAX_LENGTH)],
+        help_text="In your own words.",
+    )
     why_it_matters = models.TextField("why this matters to me", blank=True)
     outcomes = models.ManyToManyField(Outcome, blank=True)
     categories = models.ManyToManyField(Category, blank=True)
@@ -147,6 +160,12 @@ class Goal(models.Model):
 
     class Meta:
         ordering = ["priority", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), GOAL_TEXT_MAX_LENGTH),
+                name="goal_text_max_length",
+            )
+        ]
 
     def __str__(self):
         return self.text[:60]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -136,6 +137,20 @@ def plan_origin(plan: SupportPlan):
         return geo.locate(plan.postcode).point
     except geo.PostcodeError:
         return None
+
+
+def delete_goal(goal: Goal) -> None:
+    """Delete a goal and its saved suggestions. A goal that money hangs on (a
+    pledge to a shared pool, a booking) is kept: deleting it would lose track of
+    that money, so the person is told what to do first."""
+    try:
+        with transaction.atomic():
+            goal.delete()
+    except (ProtectedError, RestrictedError):
+        raise PlanError(
+            "This goal cannot be deleted while money is pledged or booked against it. "
+            "Withdraw the pledge or cancel the booking first, then delete the goal."
+        ) from None
 
 
 def save_suggestion(goal: Goal, listing, by_user, note: str = "") -> SavedSuggestion:

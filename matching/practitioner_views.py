@@ -28,6 +28,7 @@ from directory.forms import DEFAULT_MILES, MILES_FIELD_CHOICES
 from directory.models import Category, ListingKind, ListingPage, Outcome
 from directory.search import ListingQuery, search
 from directory.search_log import log_search
+from kith.params import page_number as read_page_number
 from matching import shortlists
 from matching.access import get_plan_for, is_named_practitioner, log_practitioner_access
 from matching.engine import match_goal
@@ -335,10 +336,7 @@ def practitioner_search(request, pk):
     form = PractitionerSearchForm(request.GET or None, initial={"postcode": plan.postcode})
     context = {"plan": plan, "form": form, "searched": False}
     if form.is_bound and form.is_valid():
-        try:
-            page_number = max(1, int(request.GET.get("page", 1)))
-        except ValueError:
-            page_number = 1
+        page_number = read_page_number(request.GET.get("page", ""))
         query = form.query(page_number)
         results = search(query)
         if page_number == 1:
