@@ -8,6 +8,8 @@ search backend, console email, card payments disabled without Stripe keys.
 
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 from kith.config import (
     ConfigurationError,
     database_from_env,
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     # API
     "rest_framework",
     "drf_spectacular",
+    "csp",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kith.security.PermissionsPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -330,3 +335,48 @@ def _leaflet_static_dir() -> str:
 STATICFILES_DIRS = [_leaflet_static_dir()]
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+
+# --- Content-Security-Policy (django-csp) -----------------------------------
+# Scripts and styles come from Kith's own static files; Stripe.js and map
+# tiles are the only outside sources. Inline scripts need the page's nonce
+# (``nonce="{{ request.csp_nonce }}"``); inline style attributes are not
+# allowed, so styles live in the CSS files. The Wagtail and Django admins are
+# left out: they rely on inline scripts and styles of their own, and only staff
+# who have entered their two-step code reach them.
+# KITH_CSP_REPORT_ONLY=true sends the same policy as report-only, for trying a
+# change on a live site before enforcing it.
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+_STRIPE_ORIGINS = [_origin(STRIPE_API_BASE)] if STRIPE_API_BASE else []
+_CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE, "https://js.stripe.com", *_STRIPE_ORIGINS],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:", _origin(MAP_TILE_URL)],
+    "font-src": [SELF],
+    "connect-src": [SELF, "https://api.stripe.com", *_STRIPE_ORIGINS],
+    "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com", *_STRIPE_ORIGINS],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "frame-ancestors": [NONE],
+}
+_CSP = {"EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"], "DIRECTIVES": _CSP_DIRECTIVES}
+KITH_CSP_REPORT_ONLY = env_bool("KITH_CSP_REPORT_ONLY", False)
+CONTENT_SECURITY_POLICY = None if KITH_CSP_REPORT_ONLY else _CSP
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if KITH_CSP_REPORT_ONLY else None
+
+# Browser features Kith never uses are switched off (kith.security). The map
+# centres on a postcode, never on the device's location.
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": ["self", "https://js.stripe.com"],
+    "usb": [],
+}
