@@ -33,4 +33,8 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's sign-in for private pages is a password-only form too.
+    path("_util/login/", account_views.admin_sign_in),
+    path("", include(wagtail_urls)),
+]

@@ -38,14 +38,14 @@ def _signed_in_with_password(client, user) -> bool:
     return "_auth_user_id" in client.session
 
 
-@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/"])
+@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/", "/_util/login/"])
 def test_old_admin_sign_in_pages_send_people_to_allauth(client, path):
     response = client.get(path, {"next": "/admin/pages/"})
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Fpages%2F"
 
 
-@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/"])
+@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/", "/_util/login/"])
 def test_password_posted_to_old_admin_sign_in_pages_gives_no_admin(client, moderator, path):
     response = client.post(path, {"username": moderator.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 302
@@ -129,7 +129,7 @@ def test_ten_wrong_passwords_then_the_right_one_is_refused(client, moderator):
     assert client.get("/admin/").status_code == 302
 
 
-@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/"])
+@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/", "/_util/login/"])
 def test_the_old_pages_are_no_way_round_the_rate_limit(client, moderator, path):
     for _ in range(10):
         client.post(path, {"username": moderator.email, "password": "nope"})
