@@ -95,6 +95,43 @@ def browser_page(live_server):
                 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def record_two_step_sign_in(client, user) -> None:
+    """Write into ``client``'s session the record allauth keeps when someone
+    enters their two-step code (see accounts.mfa.passed_mfa)."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from django.http import HttpRequest
+
+    authenticator = Authenticator.objects.filter(user=user).first()
+    session = client.session
+    request = HttpRequest()
+    request.session = session
+    request.user = user
+    record_authentication(
+        request, user, "mfa", id=authenticator.pk if authenticator else None, type="totp"
+    )
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_completes_two_step_sign_in(monkeypatch):
+    """``client.force_login`` stands for a finished sign-in: for someone with an
+    authenticator app, that includes the two-step code, as allauth records it.
+    (``client.login`` with a password alone does not: it is how tests make a
+    session that skipped the code.)"""
+    from allauth.mfa.models import Authenticator
+    from django.test.client import ClientMixin
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if Authenticator.objects.filter(user=user).exists():
+            record_two_step_sign_in(self, user)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Real hashing is deliberately slow; tests sign in often."""
@@ -102,10 +139,22 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate limits live in the cache; each test starts with none used."""
+def _fresh_cache(request):
+    """Rate limits live in the cache; each test starts with none used.
+
+    The cache is a database table, so only tests with database access can have
+    used it (and only they may clear it)."""
     from django.core.cache import cache
 
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        yield
+        return
+    transactional = "transactional_db" in names or "live_server" in names
+    if marker is not None and marker.kwargs.get("transaction"):
+        transactional = True
+    request.getfixturevalue("transactional_db" if transactional else "db")
     cache.clear()
     yield
 

@@ -1,15 +1,24 @@
-"""Staff and moderators must protect their account with MFA before the admin opens."""
+"""The admin opens only to people who entered their two-step code in this session."""
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 
-from accounts.mfa import has_mfa, needs_mfa
+from accounts.mfa import has_mfa, needs_mfa, passed_mfa
 
 ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 
 
 class StaffMFAMiddleware:
+    """Staff, moderators and editors reach /admin/ and /django-admin/ only after
+    two-step sign-in: without an authenticator they are sent to set one up;
+    with one but no code entered in this session (for example a session that
+    began before they set it up, or one older than KITH_STAFF_MFA_MAX_AGE) they
+    are asked for the code again."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -20,12 +29,15 @@ class StaffMFAMiddleware:
             and user is not None
             and user.is_authenticated
             and needs_mfa(user)
-            and not has_mfa(user)
         ):
-            messages.warning(
-                request,
-                "Moderators and staff must set up two-step sign-in (an authenticator app) "
-                "before using the admin.",
-            )
-            return redirect(settings.KITH_MFA_SETUP_URL)
+            if not has_mfa(user):
+                messages.warning(
+                    request,
+                    "Moderators and staff must set up two-step sign-in (an authenticator app) "
+                    "before using the admin.",
+                )
+                return redirect(settings.KITH_MFA_SETUP_URL)
+            if not passed_mfa(request):
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
         return self.get_response(request)

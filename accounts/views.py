@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -5,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import notifications
@@ -189,3 +192,21 @@ def notification_preferences(request):
         return redirect(reverse("accounts:my_account") + "#emails")
     context = _account_context(request.user, preferences_form=form)
     return render(request, "accounts/my_account.html", context, status=400)
+
+
+def admin_sign_in(request, extra_context=None):
+    """Stands in for the password-only sign-in pages of Wagtail (/admin/login/)
+    and Django's admin (/django-admin/login/): everyone signs in through
+    allauth, with its rate limits and the two-step code."""
+    target = reverse("account_login")
+    next_url = request.GET.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = f"{target}?{urlencode({'next': next_url})}"
+    return redirect(target)
+
+
+def admin_password_reset(request, *args, **kwargs):
+    """Wagtail's own password reset pages hand over to allauth's."""
+    return redirect("account_reset_password")

@@ -26,7 +26,6 @@ from rest_framework import exceptions, generics, serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView, exception_handler
 
 from directory import geo, taxonomy, vocab_cache
@@ -41,6 +40,7 @@ from directory.search import (
     search,
 )
 from directory.search_log import log_search
+from kith.throttling import AnonThrottle, UserThrottle
 
 # Elasticsearch's default index.max_result_window: it refuses to page deeper.
 # The database backend could, but both backends must answer the same way.
@@ -104,7 +104,7 @@ class JSONOnly(BaseContentNegotiation):
 
 
 class PublicAPIView(APIView):
-    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    throttle_classes = [AnonThrottle, UserThrottle]
     content_negotiation_class = JSONOnly
 
     def get_exception_handler(self):

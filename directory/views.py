@@ -20,6 +20,7 @@ from directory.search import ListingQuery
 from directory.search import search as search_directory
 from directory.search_log import log_search
 from directory.templatetags.directory_tags import kind_label, miles_away
+from kith.params import page_number
 
 # Ten cards keep a results page short enough to scan on a phone.
 RESULTS_PER_PAGE = 10
@@ -85,15 +86,8 @@ def _active_filters(data) -> list[str]:
     return names
 
 
-# Far beyond any real search; stops a typed page number overflowing the database offset.
-MAX_PAGE = 1000
-
-
 def _page_number(request) -> int:
-    try:
-        return min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
-    except (TypeError, ValueError):
-        return 1
+    return page_number(request.GET.get("page", ""))
 
 
 def _plural(count: int, word: str) -> str:

@@ -52,6 +52,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# SQLite serves several threads or workers by taking its write lock when a
+# transaction begins (IMMEDIATE) and waiting up to 20 s for it, instead of
+# failing with "database is locked" when two transactions that read first both
+# try to write. Write-ahead logging lets readers carry on while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def database_from_env(default_sqlite_path: str) -> dict:
     """Return Django's DATABASES['default'] from DATABASE_URL, or SQLite."""
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -59,7 +70,7 @@ def database_from_env(default_sqlite_path: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": default_sqlite_path,
-            "OPTIONS": {"timeout": 20},
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
@@ -80,4 +91,9 @@ def database_from_env(default_sqlite_path: str) -> dict:
         raise ConfigurationError(
             "DATABASE_URL must point at PostgreSQL (postgres://...) or SQLite (sqlite:///...)."
         )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+        # Django keeps SQLite connections per thread; persistent ones add nothing.
+        config["CONN_MAX_AGE"] = 0
+        config["CONN_HEALTH_CHECKS"] = False
     return config

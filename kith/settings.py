@@ -8,6 +8,8 @@ search backend, console email, card payments disabled without Stripe keys.
 
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 from kith.config import (
     ConfigurationError,
     database_from_env,
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     # API
     "rest_framework",
     "drf_spectacular",
+    "csp",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kith.security.PermissionsPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -166,7 +171,31 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- Shared cache: sign-in lockouts, rate limits, used two-step codes -------
+# Every worker process must see the same counts, so the cache is shared: the
+# database by default (its table is made by accounts' migrations), Redis when
+# REDIS_URL is set (pip install "kith[redis]").
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kith_cache",
+        }
+    }
+
+# --- The client's address ---------------------------------------------------
+# How many proxies of Kith's own (load balancer, nginx) sit in front of it and
+# append to X-Forwarded-For. 0 trusts no proxy header: rate limits and sign-in
+# lockouts then count the connection's address (kith.clientip).
+KITH_TRUSTED_PROXIES = env_int("KITH_TRUSTED_PROXIES", 0)
+if KITH_TRUSTED_PROXIES < 0:
+    raise ConfigurationError("KITH_TRUSTED_PROXIES must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = KITH_TRUSTED_PROXIES
 
 # --- Email -----------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kith <hello@kith.localhost>")
@@ -192,6 +221,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "Kith: "
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_REDIRECT_URL = "accounts:my_account"
 LOGIN_URL = "account_login"
@@ -237,11 +267,19 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # kith.parsers refuses JSON nested too deep with a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "kith.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "600/minute"},
+    # kith.throttling keys on kith.clientip; this keeps DRF's own classes in step.
+    "NUM_PROXIES": KITH_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kith API",
@@ -289,6 +327,9 @@ LOGGING = {
 # Tests that need PostgreSQL or Elasticsearch fail instead of skipping.
 KITH_REQUIRE_SERVICES = env_bool("KITH_REQUIRE_SERVICES", False)
 KITH_MFA_SETUP_URL = "/accounts/2fa/totp/activate/"
+# Staff and moderators enter their two-step code again after this many seconds
+# of using the admin from one session (accounts.middleware.StaffMFAMiddleware).
+KITH_STAFF_MFA_MAX_AGE = env_int("KITH_STAFF_MFA_MAX_AGE", 12 * 60 * 60)
 
 # --- Personal data -------------------------------------------------------------
 # Named on the privacy notice (/privacy/) as responsible for people's data, and the
@@ -310,3 +351,48 @@ def _leaflet_static_dir() -> str:
 STATICFILES_DIRS = [_leaflet_static_dir()]
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+
+# --- Content-Security-Policy (django-csp) -----------------------------------
+# Scripts and styles come from Kith's own static files; Stripe.js and map
+# tiles are the only outside sources. Inline scripts need the page's nonce
+# (``nonce="{{ request.csp_nonce }}"``); inline style attributes are not
+# allowed, so styles live in the CSS files. The Wagtail and Django admins are
+# left out: they rely on inline scripts and styles of their own, and only staff
+# who have entered their two-step code reach them.
+# KITH_CSP_REPORT_ONLY=true sends the same policy as report-only, for trying a
+# change on a live site before enforcing it.
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+_STRIPE_ORIGINS = [_origin(STRIPE_API_BASE)] if STRIPE_API_BASE else []
+_CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE, "https://js.stripe.com", *_STRIPE_ORIGINS],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:", _origin(MAP_TILE_URL)],
+    "font-src": [SELF],
+    "connect-src": [SELF, "https://api.stripe.com", *_STRIPE_ORIGINS],
+    "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com", *_STRIPE_ORIGINS],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "frame-ancestors": [NONE],
+}
+_CSP = {"EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"], "DIRECTIVES": _CSP_DIRECTIVES}
+KITH_CSP_REPORT_ONLY = env_bool("KITH_CSP_REPORT_ONLY", False)
+CONTENT_SECURITY_POLICY = None if KITH_CSP_REPORT_ONLY else _CSP
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if KITH_CSP_REPORT_ONLY else None
+
+# Browser features Kith never uses are switched off (kith.security). The map
+# centres on a postcode, never on the device's location.
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": ["self", "https://js.stripe.com"],
+    "usb": [],
+}

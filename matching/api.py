@@ -16,6 +16,7 @@ from directory.api import ERROR_RESPONSES, ErrorSerializer, ListingSerializer, P
 from directory.models import Category, Language, Outcome
 from directory.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM
 from matching.engine import DAY_NAMES, Budget, GoalSpec, match_goal
+from matching.models import GOAL_TEXT_MAX_LENGTH
 
 MAX_GOALS = 20
 
@@ -52,7 +53,9 @@ class PreferencesSerializer(serializers.Serializer):
 
 
 class GoalSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=500, help_text="The goal in the person's own words.")
+    text = serializers.CharField(
+        max_length=GOAL_TEXT_MAX_LENGTH, help_text="The goal in the person's own words."
+    )
     outcomes = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
     categories = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
     budget = BudgetSerializer(required=False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 
 from accounts.representation import represented_people
 from accounts.roles import Role
@@ -19,7 +18,15 @@ from directory import geo
 from directory.forms import DEFAULT_MILES, MILES_FIELD_CHOICES
 from directory.models import Language, Outcome
 from matching.engine import DAY_NAMES
-from matching.models import BrokerageRoute, BudgetPeriod, Goal, PaymentRoute, Stage, SupportPlan
+from matching.models import (
+    GOAL_TEXT_MAX_LENGTH,
+    BrokerageRoute,
+    BudgetPeriod,
+    Goal,
+    PaymentRoute,
+    Stage,
+    SupportPlan,
+)
 
 # A plan splits its budget across a few routes at most; three rows cover
 # every mix the pilots saw (e.g. direct payment + managed account + council).
@@ -198,9 +205,9 @@ class PlanDetailsForm(forms.Form):
     practitioner_email = forms.EmailField(
         label="Your named practitioner's email (optional)",
         required=False,
-        help_text="Your social worker, care coordinator or support planner. They must have a "
-        "Kith account as a practitioner. They will be able to see and help with your plan, and "
-        "you can see each time they look at it. Leave empty to name no one.",
+        help_text="Your social worker, care coordinator or support planner. If they have a "
+        "Kith account as a practitioner, they are asked to accept; then they can see and help "
+        "with your plan, and you can see each time they look at it. Leave empty to name no one.",
         error_messages={"invalid": "Enter an email address, like name@example.org."},
     )
 
@@ -231,7 +238,9 @@ class PlanDetailsForm(forms.Form):
             "indicative_budget": plan.indicative_budget,
             "agreed_budget": plan.agreed_budget,
             "review_date": plan.review_date,
-            "practitioner_email": plan.practitioner.email if plan.practitioner else "",
+            "practitioner_email": (
+                plan.practitioner.email if plan.practitioner else plan.practitioner_invited_email
+            ),
         }
         for n, funding in enumerate(plan.funding.all()[:FUNDING_ROWS], start=1):
             initial[f"route_{n}"] = funding.route
@@ -252,24 +261,12 @@ class PlanDetailsForm(forms.Form):
         return review
 
     def clean_practitioner_email(self):
-        email = self.cleaned_data["practitioner_email"].strip()
-        if not email:
-            return None
-        practitioner = get_user_model().objects.filter(email__iexact=email).first()
-        if practitioner is None:
-            raise forms.ValidationError(
-                f"No one with the email {email} has a Kith account. Ask your practitioner to "
-                "sign up as a practitioner, then name them here."
-            )
-        if not practitioner.has_role(Role.PRACTITIONER):
-            raise forms.ValidationError(
-                f"{email} is not signed up as a practitioner on Kith, so they cannot be named "
-                "on your plan. To let family or a carer help, invite them as a representative "
-                "from My account."
-            )
-        if practitioner.pk == self.plan.person_id:
+        """The email as typed, normalised. Whether it has an account is not checked
+        here, so the form never tells anyone who is on Kith (matching.plans)."""
+        email = self.cleaned_data["practitioner_email"].strip().lower()
+        if email and email == self.plan.person.email.lower():
             raise forms.ValidationError("You cannot name yourself as your practitioner.")
-        return practitioner
+        return email
 
     def clean(self):
         cleaned = super().clean()
@@ -379,7 +376,13 @@ class GoalForm(forms.ModelForm):
             "why_it_matters": forms.Textarea(attrs={"rows": 3}),
             "accessibility": forms.Textarea(attrs={"rows": 2}),
         }
-        error_messages = {"text": {"required": "Tell us about your goal in your own words."}}
+        error_messages = {
+            "text": {
+                "required": "Tell us about your goal in your own words.",
+                "max_length": f"Keep your goal to {GOAL_TEXT_MAX_LENGTH:,} characters or fewer. "
+                "You can add more detail under why it matters.",
+            }
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,10 @@ and every practitioner view is logged where the person can read it.
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from directory.models import Category, Language, ListingPage, Outcome
@@ -65,6 +68,10 @@ class SupportPlan(models.Model):
         related_name="practitioner_plans",
         help_text="The one practitioner named on this plan.",
     )
+    practitioner_invited_email = models.EmailField(
+        blank=True,
+        help_text="Asked to be the named practitioner; they see the plan once they accept.",
+    )
     title = models.CharField(max_length=120, default="My support plan")
     postcode = models.CharField(
         max_length=10, blank=True, help_text="Home postcode, used to find options near you."
@@ -112,9 +119,19 @@ class StageEntry(models.Model):
         ordering = ["entered_at", "pk"]
 
 
+# A goal is a sentence or a short paragraph; the cap keeps plan pages and
+# matching quick (the form, the API and the database all hold to it).
+GOAL_TEXT_MAX_LENGTH = 1000
+
+
 class Goal(models.Model):
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="goals")
-    text = models.TextField("what I want", help_text="In your own words.")
+    text = models.TextField(
+        "what I want",
+        max_length=GOAL_TEXT_MAX_LENGTH,
+        validators=[MaxLengthValidator(GOAL_TEXT_MAX_LENGTH)],
+        help_text="In your own words.",
+    )
     why_it_matters = models.TextField("why this matters to me", blank=True)
     outcomes = models.ManyToManyField(Outcome, blank=True)
     categories = models.ManyToManyField(Category, blank=True)
@@ -143,6 +160,12 @@ class Goal(models.Model):
 
     class Meta:
         ordering = ["priority", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), GOAL_TEXT_MAX_LENGTH),
+                name="goal_text_max_length",
+            )
+        ]
 
     def __str__(self):
         return self.text[:60]
@@ -245,6 +268,12 @@ class Referral(models.Model):
     )
     consent_note = models.CharField(max_length=300, blank=True)
     message = models.TextField(blank=True)
+    shared_goals = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The plan's goals as they were when the referral was sent: all the "
+        "organisation sees, however the plan changes later.",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SENT)
     decline_reason = models.TextField(blank=True)
     contact_consent_at = models.DateTimeField(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
+from accounts.roles import Role
 from directory import geo
 from matching.engine import Budget, GoalSpec
 from matching.models import (
@@ -136,8 +139,100 @@ def plan_origin(plan: SupportPlan):
         return None
 
 
+def delete_goal(goal: Goal) -> None:
+    """Delete a goal and its saved suggestions. A goal that money hangs on (a
+    pledge to a shared pool, a booking) is kept: deleting it would lose track of
+    that money, so the person is told what to do first."""
+    try:
+        with transaction.atomic():
+            goal.delete()
+    except (ProtectedError, RestrictedError):
+        raise PlanError(
+            "This goal cannot be deleted while money is pledged or booked against it. "
+            "Withdraw the pledge or cancel the booking first, then delete the goal."
+        ) from None
+
+
 def save_suggestion(goal: Goal, listing, by_user, note: str = "") -> SavedSuggestion:
     saved, _ = SavedSuggestion.objects.get_or_create(
         goal=goal, listing=listing, defaults={"saved_by": by_user, "note": note}
     )
     return saved
+
+
+# --- Naming a practitioner -------------------------------------------------------
+#
+# The person (or their representative) names a practitioner by email. Whether
+# that email has a Kith account, and what role it holds, is never shown to them:
+# the practitioner is asked, and sees the plan only once they accept.
+
+
+def practitioner_invitation_message(email: str) -> str:
+    """The one answer to naming anyone, whether or not they have an account."""
+    return (
+        f"If {email} has a practitioner account on Kith, they will be asked to accept. "
+        "They can see your plan only once they do."
+    )
+
+
+def name_practitioner(plan: SupportPlan, email: str) -> SupportPlan:
+    """Ask ``email`` to be the plan's practitioner ('' names no one).
+
+    Naming someone new removes the current practitioner's access at once.
+    Naming the current practitioner again changes nothing."""
+    email = (email or "").strip().lower()
+    current = plan.practitioner
+    if current is not None and email and current.email.lower() == email:
+        plan.practitioner_invited_email = ""
+    elif current is None and email == plan.practitioner_invited_email:
+        return plan  # already asked; not asked twice
+    else:
+        plan.practitioner = None
+        plan.practitioner_invited_email = email
+    plan.save(update_fields=["practitioner", "practitioner_invited_email", "updated_at"])
+    if plan.practitioner_invited_email:
+        _tell_invited_practitioner(plan)
+    return plan
+
+
+def _tell_invited_practitioner(plan: SupportPlan) -> None:
+    """Email the invitation only to a practitioner account: nobody else is told anything."""
+    from django.contrib.auth import get_user_model
+
+    invitee = get_user_model().objects.filter(email__iexact=plan.practitioner_invited_email).first()
+    if invitee is None or not invitee.has_role(Role.PRACTITIONER):
+        return
+    send_mail(
+        subject=f"{plan.person} has asked you to be the practitioner on their plan",
+        message=(
+            f"{plan.person} has named you as the practitioner on their support plan on Kith.\n\n"
+            "Sign in and open 'People you support' to accept or decline. You see the plan "
+            "only once you accept, and each time you open it is logged for them to read.\n"
+        ),
+        from_email=None,
+        recipient_list=[invitee.email],
+    )
+
+
+def practitioner_invitations_for(user):
+    """Plans whose person asked ``user`` (a practitioner) to be named on them."""
+    if not user.is_authenticated or not user.has_role(Role.PRACTITIONER):
+        return SupportPlan.objects.none()
+    return SupportPlan.objects.filter(practitioner_invited_email__iexact=user.email).select_related(
+        "person"
+    )
+
+
+@transaction.atomic
+def answer_practitioner_invitation(plan: SupportPlan, user, accept: bool) -> SupportPlan:
+    """The invited practitioner accepts (and is named) or declines (and the ask is withdrawn)."""
+    plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+    if not practitioner_invitations_for(user).filter(pk=plan.pk).exists():
+        raise PlanError("This plan has not asked you to be its practitioner.")
+    if accept and plan.person_id == user.pk:
+        raise PlanError("You cannot be the practitioner on your own plan.")
+    if accept:
+        plan.practitioner = user
+    plan.practitioner_invited_email = ""
+    plan.save(update_fields=["practitioner", "practitioner_invited_email", "updated_at"])
+    return plan

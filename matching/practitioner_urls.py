@@ -3,13 +3,18 @@
 Mounted at /plan/practitioner/.
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
 from matching import practitioner_views as views
 
 urlpatterns = [
     path("", views.practitioner_home, name="practitioner_home"),
     path("plans/<int:pk>/", views.practitioner_plan, name="practitioner_plan"),
+    re_path(
+        r"^invitations/(?P<pk>[0-9]+)/(?P<answer>accept|decline)/$",
+        views.practitioner_invitation,
+        name="practitioner_invitation",
+    ),
     path(
         "plans/<int:pk>/goals/<int:goal_pk>/options/",
         views.goal_options,

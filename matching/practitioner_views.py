@@ -28,16 +28,19 @@ from directory.forms import DEFAULT_MILES, MILES_FIELD_CHOICES
 from directory.models import Category, ListingKind, ListingPage, Outcome
 from directory.search import ListingQuery, search
 from directory.search_log import log_search
+from kith.params import page_number as read_page_number
 from matching import shortlists
-from matching.access import get_plan_for, is_named_practitioner
+from matching.access import get_plan_for, is_named_practitioner, log_practitioner_access
 from matching.engine import match_goal
 from matching.models import BrokerageRoute, Shortlist, ShortlistItem, SupportPlan
 from matching.plans import (
     BROKERAGE_ROUTES,
     PlanError,
+    answer_practitioner_invitation,
     choose_brokerage_route,
     goal_spec,
     plan_origin,
+    practitioner_invitations_for,
     stage_timeline,
 )
 from matching.referrals import referrable_organisations
@@ -273,7 +276,28 @@ def practitioner_home(request):
         .order_by("person__display_name", "pk")
     )
     rows = [{"plan": plan, "days_at_stage": _days_at_stage(plan)} for plan in plans]
-    return render(request, "matching/practitioner/home.html", {"rows": rows})
+    invitations = practitioner_invitations_for(request.user).order_by("pk")
+    return render(
+        request, "matching/practitioner/home.html", {"rows": rows, "invitations": invitations}
+    )
+
+
+@require_POST
+@practitioner_required
+def practitioner_invitation(request, pk, answer):
+    """Accept or decline being named as practitioner on someone's plan."""
+    plan = get_object_or_404(practitioner_invitations_for(request.user), pk=pk)
+    try:
+        plan = answer_practitioner_invitation(plan, request.user, accept=answer == "accept")
+    except PlanError as exc:
+        messages.error(request, str(exc))
+        return redirect("matching:practitioner_home")
+    if answer == "accept":
+        log_practitioner_access(plan, request.user, "accepted being named")
+        messages.success(request, f"You are now the named practitioner on {plan.person}'s plan.")
+    else:
+        messages.info(request, f"You declined to be named on {plan.person}'s plan.")
+    return redirect("matching:practitioner_home")
 
 
 @require_GET
@@ -312,10 +336,7 @@ def practitioner_search(request, pk):
     form = PractitionerSearchForm(request.GET or None, initial={"postcode": plan.postcode})
     context = {"plan": plan, "form": form, "searched": False}
     if form.is_bound and form.is_valid():
-        try:
-            page_number = max(1, int(request.GET.get("page", 1)))
-        except ValueError:
-            page_number = 1
+        page_number = read_page_number(request.GET.get("page", ""))
         query = form.query(page_number)
         results = search(query)
         if page_number == 1:

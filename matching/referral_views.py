@@ -10,7 +10,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from accounts.roles import Role
 from directory.models import UserLedOrganisationPage
 from matching import referrals
 from matching.access import log_access
-from matching.models import Goal, Referral
+from matching.models import Referral
 
 ACTION_LABELS = {
     "accept": "Accept",
@@ -153,12 +152,6 @@ def referral_new(request, ulo_page_id):
     )
 
 
-def _with_goals(queryset):
-    return queryset.prefetch_related(
-        Prefetch("plan__goals", queryset=Goal.objects.order_by("priority", "pk"))
-    )
-
-
 @require_GET
 @login_required
 def referral_inbox(request):
@@ -170,7 +163,7 @@ def referral_inbox(request):
             "Staff and volunteers of a user-led organisation see referrals to their "
             "organisation here.",
         )
-    inbox = list(_with_goals(referrals.inbox_for(request.user)))
+    inbox = list(referrals.inbox_for(request.user))
     for referral in inbox:
         referral.actions = referrals.available_actions(referral)
         if referral.plan is not None:
@@ -224,7 +217,7 @@ def _detail(request, referral, status=200, action_error=None, message_error=None
             "is_staff": staff,
             "actions": referrals.available_actions(referral) if staff else [],
             "action_labels": ACTION_LABELS,
-            "goals": referral.plan.goals.all() if referral.plan else [],
+            "goals": referral.shared_goals,
             "action_error": action_error,
             "thread": {
                 "readable": can_read,

@@ -175,6 +175,16 @@ def _relation(user, person, plan) -> str:
 # --- Creating a referral -----------------------------------------------------
 
 
+def goals_to_share(plan: SupportPlan | None) -> list[str]:
+    """The plan's goals, most important first, as the person agreed to share them.
+
+    Kept on the referral: the organisation sees these, never the live plan, so
+    goals added or changed later stay private."""
+    if plan is None:
+        return []
+    return [goal.text for goal in plan.goals.order_by("priority", "pk")]
+
+
 @transaction.atomic
 def create_referral(
     *,
@@ -218,6 +228,7 @@ def create_referral(
     referral = Referral.objects.create(
         person=person,
         plan=plan,
+        shared_goals=goals_to_share(plan),
         organisation=organisation,
         offer=offer,
         referred_by=by_user,
@@ -357,12 +368,20 @@ def available_actions(referral: Referral) -> list[str]:
 
 
 def can_view_referral(user, referral: Referral) -> bool:
-    """The referrer, the person and their representatives, and the organisation's staff."""
+    """The person and those acting for them now, the practitioner who made it while
+    the plan still names them, and the organisation's staff.
+
+    A representative or practitioner whose access has ended loses sight of the
+    referrals they made, as of the plan itself."""
     if not user.is_authenticated:
         return False
     return (
-        referral.referred_by_id == user.pk
-        or can_act_for(user, referral.person)
+        can_act_for(user, referral.person)
+        or (
+            referral.referred_by_id == user.pk
+            and referral.plan is not None
+            and is_named_practitioner(user, referral.plan)
+        )
         or is_ulo_staff_for(user, referral.organisation)
     )
 
@@ -397,12 +416,16 @@ def inbox_for(user):
 
 
 def referrals_about(user):
-    """Referrals the user made, or about them or someone they act for."""
+    """Referrals about the user or someone they act for, and those they made as the
+    practitioner the plan still names."""
     if not user.is_authenticated:
         return Referral.objects.none()
     people = [user.pk, *represented_people(user).values_list("pk", flat=True)]
+    mine = Q(person__in=people)
+    if user.has_role(Role.PRACTITIONER):
+        mine |= Q(referred_by=user, plan__practitioner=user)
     return (
-        Referral.objects.filter(Q(referred_by=user) | Q(person__in=people))
+        Referral.objects.filter(mine)
         .select_related("person", "organisation", "referred_by")
         .distinct()
     )

@@ -20,6 +20,7 @@ from accounts.representation import can_act_for, represented_people
 from accounts.roles import Role
 from directory import geo
 from directory.models import Category, ListingPage, Outcome
+from kith.params import object_id, whole_number
 from matching import plans
 from matching.access import get_plan_for, is_named_practitioner, plans_visible_to
 from matching.engine import infer, match_goal
@@ -81,16 +82,16 @@ def _my_plan_context(request, start_form=None) -> dict:
 
 def _start_initial(request) -> dict:
     """``?for=<person>`` (from the "people you act for" page) picks that person in the form."""
-    person = request.GET.get("for", "")
-    return {"person": int(person)} if person.isdigit() else {}
+    person = object_id(request.GET.get("for", ""))
+    return {"person": person} if person else {}
 
 
 @login_required
 def my_plan(request):
     """The plans this user may open, grouped, and a way to start one where they may."""
-    person = request.GET.get("for", "")
-    if person.isdigit():
-        existing = plans_visible_to(request.user).filter(person_id=int(person)).first()
+    person = object_id(request.GET.get("for", ""))
+    if person:
+        existing = plans_visible_to(request.user).filter(person_id=person).first()
         if existing is not None:
             return redirect("matching:plan_detail", pk=existing.pk)
     return render(request, "matching/my_plan.html", _my_plan_context(request))
@@ -239,8 +240,12 @@ def plan_details(request, pk):
     may_name = can_act_for(request.user, plan.person)
     form = PlanDetailsForm(request.POST or None, plan=plan, may_name_practitioner=may_name)
     if request.method == "POST" and form.is_valid():
+        before = (plan.practitioner, plan.practitioner_invited_email)
         _save_details(plan, form)
         messages.success(request, "Your plan details have been saved.")
+        invited = plan.practitioner_invited_email
+        if form.may_name_practitioner and invited and before != (None, invited):
+            messages.info(request, plans.practitioner_invitation_message(invited))
         return redirect("matching:plan_detail", pk=plan.pk)
     context = _plan_context(request, plan)
     context.update({"form": form, "may_name_practitioner": may_name})
@@ -257,10 +262,9 @@ def _save_details(plan: SupportPlan, form: PlanDetailsForm) -> None:
     plan.agreed_budget = data["agreed_budget"]
     plan.review_date = data["review_date"]
     fields = ["postcode", "indicative_budget", "agreed_budget", "review_date", "updated_at"]
-    if form.may_name_practitioner:
-        plan.practitioner = data["practitioner_email"]
-        fields.append("practitioner")
     plan.save(update_fields=fields)
+    if form.may_name_practitioner:
+        plans.name_practitioner(plan, data["practitioner_email"])
     # The rows are few and have no history of their own, so the form's rows replace them.
     plan.funding.all().delete()
     PlanFunding.objects.bulk_create(
@@ -308,7 +312,12 @@ def goal_delete(request, pk, goal_pk):
     plan = get_plan_for(request.user, pk, action=action)
     goal = _goal_for(plan, goal_pk)
     if request.method == "POST":
-        goal.delete()
+        try:
+            plans.delete_goal(goal)
+        except plans.PlanError as exc:
+            context = _plan_context(request, plan)
+            context.update({"goal": goal, "saved_count": goal.saved.count(), "error": str(exc)})
+            return render(request, "matching/goal_delete.html", context, status=409)
         messages.success(request, "The goal has been deleted.")
         return redirect("matching:plan_detail", pk=plan.pk)
     context = _plan_context(request, plan)
@@ -354,14 +363,14 @@ def goal_suggestions(request, pk, goal_pk):
 def save_suggestion(request, pk, goal_pk):
     plan = get_plan_for(request.user, pk, action="saved suggestion")
     goal = _goal_for(plan, goal_pk)
-    listing_id = request.POST.get("listing", "")
-    if not listing_id.isdigit():
+    listing_id = object_id(request.POST.get("listing", ""))
+    if listing_id is None:
         raise Http404("No such listing.")
-    listing = get_object_or_404(ListingPage.objects.live(), pk=int(listing_id))
+    listing = get_object_or_404(ListingPage.objects.live(), pk=listing_id)
     plans.save_suggestion(goal, listing, request.user)
     messages.success(request, f"{listing.title} is saved to your plan.")
     url = reverse("matching:goal_suggestions", args=[plan.pk, goal.pk])
-    miles = request.POST.get("miles", "")
-    if miles.isdigit():
+    miles = whole_number(request.POST.get("miles", ""), maximum=1000)
+    if miles is not None:
         url += f"?miles={miles}"
     return redirect(url)

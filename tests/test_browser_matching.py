@@ -254,11 +254,15 @@ def test_maureen_priya_and_sam_from_goals_to_an_accepted_referral(browser_page, 
     page.get_by_label("Your named practitioner's email (optional)").fill("priya@example.org")
     page.get_by_role("button", name="Save plan details").click()
     page.get_by_text("Your plan details have been saved.").wait_for()
-    assert "Priya Shah (priya@example.org)" in main_text(page)
+    # Whether priya@example.org has an account is not revealed: she is asked.
+    assert "If priya@example.org has a practitioner account on Kith" in main_text(page)
+    assert "Asked priya@example.org" in main_text(page)
 
-    # 2. Priya shortlists two options, shares them, and refers Maureen with her consent.
+    # 2. Priya accepts, shortlists two options, shares them, and refers Maureen with her consent.
     sign_in(page, "priya@example.org")
     page.get_by_role("link", name="People I support").click()
+    page.get_by_role("button", name="Accept for Maureen Hughes").click()
+    page.get_by_text("You are now the named practitioner on Maureen Hughes's plan.").wait_for()
     page.get_by_role("link", name="Maureen Hughes").click()
     page.get_by_role("heading", name="Maureen Hughes's support plan").wait_for()
 

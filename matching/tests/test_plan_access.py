@@ -257,4 +257,9 @@ def test_a_representative_may_change_the_named_practitioner(client, world):
     )
     assert response.status_code == 302
     plan.refresh_from_db()
+    assert plan.practitioner is None
+    assert plan.practitioner_invited_email == "j.okafor@salford.example.org"
+    client.force_login(world["users"]["other_practitioner"])
+    client.post(f"/plan/practitioner/invitations/{plan.pk}/accept/")
+    plan.refresh_from_db()
     assert plan.practitioner == world["users"]["other_practitioner"]

@@ -16,6 +16,7 @@ from accounts.factories import UserFactory
 from accounts.representation import accept_invitation, invite_representative
 from accounts.roles import Role
 from directory.factories import make_listing
+from matching import plans
 from matching.models import Goal, PlanFunding, SavedSuggestion, StageEntry, SupportPlan
 from matching.plans import BROKERAGE_ROUTES, create_plan
 
@@ -271,7 +272,7 @@ def test_an_amount_without_a_payment_route_is_explained(client, maureen, plan):
     assert not plan.funding.exists()
 
 
-def test_naming_a_practitioner_by_email(client, maureen, plan):
+def test_naming_a_practitioner_asks_them_to_accept(client, maureen, plan, mailoutbox):
     priya = UserFactory(
         email="priya.patel@stockport.example.org",
         display_name="Priya Patel",
@@ -281,41 +282,77 @@ def test_naming_a_practitioner_by_email(client, maureen, plan):
     response = client.post(
         f"/plan/{plan.pk}/details/",
         {"postcode": "SK1 3XE", "practitioner_email": " Priya.Patel@Stockport.example.org "},
+        follow=True,
+    )
+    assert "If priya.patel@stockport.example.org has a practitioner account on Kith, they " in (
+        _text(response)
+    )
+    plan.refresh_from_db()
+    assert plan.practitioner is None
+    assert plan.practitioner_invited_email == "priya.patel@stockport.example.org"
+    assert [m.to for m in mailoutbox] == [["priya.patel@stockport.example.org"]]
+    # Priya sees the plan only once she accepts.
+    client.force_login(priya)
+    assert f'href="/plan/{plan.pk}/"' not in client.get("/plan/").content.decode()
+    assert client.get(f"/plan/{plan.pk}/").status_code == 404
+    home = client.get("/plan/practitioner/").content.decode()
+    assert "Maureen" in home or str(maureen) in home
+    accepted = client.post(f"/plan/practitioner/invitations/{plan.pk}/accept/")
+    assert accepted.status_code == 302
+    plan.refresh_from_db()
+    assert plan.practitioner == priya and plan.practitioner_invited_email == ""
+    assert f'href="/plan/{plan.pk}/"' in client.get("/plan/").content.decode()
+    client.force_login(maureen)
+    assert "Priya Patel" in _text(client.get(f"/plan/{plan.pk}/"))
+
+
+@pytest.mark.parametrize(
+    "email, roles",
+    [
+        ("nobody@stockport.example.org", None),
+        ("bookings@grandcentral.example.org", [Role.PROVIDER]),
+        ("tom.hughes@stockport.example.org", [Role.PRACTITIONER]),
+    ],
+)
+def test_naming_a_practitioner_does_not_tell_who_has_an_account(
+    client, maureen, plan, email, roles, mailoutbox
+):
+    if roles is not None:
+        UserFactory(email=email, roles=roles)
+    client.force_login(maureen)
+    response = client.post(
+        f"/plan/{plan.pk}/details/", {"postcode": "SK1 3XE", "practitioner_email": email}
     )
     assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert f"If {email} has a practitioner account on Kith, they will be asked to accept." in page
+    assert "not signed up" not in page and "has a Kith account" not in page
     plan.refresh_from_db()
-    assert plan.practitioner == priya
-    assert "Priya Patel" in _text(client.get(f"/plan/{plan.pk}/"))
-    # The practitioner now sees the plan on their own list.
-    client.force_login(priya)
-    assert f'href="/plan/{plan.pk}/"' in client.get("/plan/").content.decode()
+    assert plan.practitioner is None
+    # Only a real practitioner is emailed; the person cannot tell the difference.
+    assert len(mailoutbox) == (1 if roles == [Role.PRACTITIONER] else 0)
 
 
-def test_naming_an_unknown_email_as_practitioner_is_explained(client, maureen, plan):
-    client.force_login(maureen)
-    response = client.post(
-        f"/plan/{plan.pk}/details/",
-        {"postcode": "SK1 3XE", "practitioner_email": "nobody@stockport.example.org"},
-    )
-    assert response.status_code == 400
-    assert "No one with the email nobody@stockport.example.org has a Kith account" in (
-        response.content.decode()
-    )
+def test_someone_who_is_not_a_practitioner_cannot_accept(client, maureen, plan):
+    provider = UserFactory(email="bookings@grandcentral.example.org", roles=[Role.PROVIDER])
+    plans.name_practitioner(plan, provider.email)
+    client.force_login(provider)
+    response = client.post(f"/plan/practitioner/invitations/{plan.pk}/accept/")
+    assert response.status_code == 403
     plan.refresh_from_db()
     assert plan.practitioner is None
 
 
-def test_naming_someone_who_is_not_a_practitioner_is_explained(client, maureen, plan):
-    UserFactory(email="bookings@grandcentral.example.org", roles=[Role.PROVIDER])
-    client.force_login(maureen)
-    response = client.post(
-        f"/plan/{plan.pk}/details/",
-        {"postcode": "SK1 3XE", "practitioner_email": "bookings@grandcentral.example.org"},
-    )
-    assert response.status_code == 400
-    assert "is not signed up as a practitioner" in response.content.decode()
+def test_naming_a_new_practitioner_ends_the_old_ones_access_at_once(maureen, plan):
+    old = UserFactory(roles=[Role.PRACTITIONER])
+    plan.practitioner = old
+    plan.save()
+    plans.name_practitioner(plan, "someone.else@salford.example.org")
     plan.refresh_from_db()
     assert plan.practitioner is None
+    plans.name_practitioner(plan, "")
+    plan.refresh_from_db()
+    assert plan.practitioner_invited_email == ""
 
 
 def test_clearing_the_email_names_no_practitioner(client, maureen, plan):

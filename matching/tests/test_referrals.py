@@ -573,3 +573,81 @@ def test_events_are_visible_to_the_referrer_in_order(client, kith):
     body = client.get(reverse("matching:referral_detail", args=[referral.pk])).content.decode()
     assert body.index("Sent") < body.index("Accepted")
     assert ReferralEvent.objects.filter(referral=referral).count() == 2
+
+
+# --- When access ends, and what the organisation sees (issue 14, item 2) -------
+
+
+def test_a_former_practitioner_cannot_read_the_referral(client, kith):
+    referral = refer(kith)
+    kith.plan.practitioner = kith.other_practitioner
+    kith.plan.save()
+    Goal.objects.create(plan=kith.plan, text="Find a PA who speaks Gujarati")
+    client.force_login(kith.practitioner)
+    assert client.get(reverse("matching:referral_detail", args=[referral.pk])).status_code == 404
+    listing = client.get(reverse("matching:referral_list")).content.decode()
+    assert "Stockport Peer Brokers" not in listing
+
+
+def test_a_former_representative_cannot_read_the_referral(client, kith):
+    referral = refer(kith, by=kith.representative)
+    representation = Representation.objects.get(representative=kith.representative)
+    from accounts.representation import end_representation
+
+    end_representation(representation, kith.holder)
+    Goal.objects.create(plan=kith.plan, text="Find a PA who speaks Gujarati")
+    client.force_login(kith.representative)
+    assert client.get(reverse("matching:referral_detail", args=[referral.pk])).status_code == 404
+    listing = client.get(reverse("matching:referral_list")).content.decode()
+    assert "Stockport Peer Brokers" not in listing
+
+
+def test_a_practitioner_viewing_a_referral_is_on_the_access_log(client, kith):
+    referral = refer(kith)
+    client.force_login(kith.practitioner)
+    client.get(reverse("matching:referral_detail", args=[referral.pk]))
+    assert PlanAccess.objects.filter(
+        plan=kith.plan, viewer=kith.practitioner, action="viewed a referral"
+    ).exists()
+
+
+def test_the_person_viewing_their_referral_is_not_logged(client, kith):
+    referral = refer(kith)
+    client.force_login(kith.holder)
+    client.get(reverse("matching:referral_detail", args=[referral.pk]))
+    assert not PlanAccess.objects.filter(viewer=kith.holder).exists()
+
+
+@pytest.mark.parametrize("declined", [False, True])
+def test_the_organisation_sees_only_the_goals_shared_when_referred(client, kith, declined):
+    referral = refer(kith)
+    assert referral.shared_goals == ["I want to go swimming again to get fitter"]
+    Goal.objects.create(plan=kith.plan, text="Find a PA who speaks Gujarati")
+    Goal.objects.filter(text__startswith="I want to go swimming").update(text="Changed later")
+    if declined:
+        referrals.decline_referral(referral, kith.ulo_staff, "Our waiting list is full.")
+    client.force_login(kith.ulo_staff)
+    for url in [
+        reverse("matching:referral_detail", args=[referral.pk]),
+        reverse("matching:referral_inbox"),
+    ]:
+        body = client.get(url).content.decode()
+        assert "I want to go swimming again to get fitter" in body, url
+        assert "Find a PA who speaks Gujarati" not in body, url
+        assert "Changed later" not in body, url
+
+
+def test_the_migration_backfills_goals_that_existed_when_referred(kith):
+    from datetime import timedelta
+    from importlib import import_module
+
+    from django.apps import apps
+
+    referral = refer(kith)
+    later = Goal.objects.create(plan=kith.plan, text="Find a PA who speaks Gujarati")
+    Goal.objects.filter(pk=later.pk).update(created_at=referral.created_at + timedelta(days=3))
+    Referral.objects.filter(pk=referral.pk).update(shared_goals=[])
+    migration = import_module("matching.migrations.0003_referral_shared_goals")
+    migration.backfill_shared_goals(apps, None)
+    referral.refresh_from_db()
+    assert referral.shared_goals == ["I want to go swimming again to get fitter"]
