@@ -473,6 +473,14 @@ EXPECTED_MARKETPLACE = {
         "GET": "L   405 405 405 405 405 405 405 405 405 405 405",
         "POST": "L   403 404 403 404 404 404 R   404 404 404 404",
     },
+    "marketplace:booking_card": {
+        "GET": "L   200 404 200 404 404 404 404 404 404 404 404",
+        "POST": "L   400 404 400 404 404 404 404 404 404 404 404",
+    },
+    "marketplace:invoice_action": {
+        "GET": "L   405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "L   404 404 404 404 404 404 404 404 404 404 404",
+    },
     "marketplace:invoice_detail": {
         "GET": "L   404 404 404 404 404 404 404 404 404 404 404",
         "POST": "L   405 405 405 405 405 405 405 405 405 405 405",
@@ -699,6 +707,7 @@ def kwargs_for(name, route, ids):
         "marketplace:offer_book": "offer",
         "marketplace:booking_detail": "booking",
         "marketplace:booking_action": "booking",
+        "marketplace:booking_card": "booking",
         "marketplace:review_new": "booking",
         "marketplace:statement": "plan",
         "marketplace:statement_csv": "plan",
