@@ -339,6 +339,8 @@ def send_confirm_reminder(page: ListingPage, base_url: str | None = None) -> Non
         [owner.email],
     )
     log(instance=page, action=REMINDER_ACTION, data={"sent_to": owner.pk})
+    # What directory.freshness counts "not confirmed after the reminder" from.
+    ListingPage.objects.filter(pk=page.pk).update(reminded_at=timezone.localdate())
 
 
 def send_confirm_reminders(today: date | None = None, base_url: str | None = None) -> int:
