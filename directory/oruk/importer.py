@@ -33,11 +33,13 @@ import logging
 import re
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -52,7 +54,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 from wagtail.models import Page
 
-from directory import geo
+from directory import elasticsearch, geo
 from directory.factories import directory_index
 from directory.models import (
     LISTING_PAGE_TYPES,
@@ -67,6 +69,7 @@ from directory.models import (
 )
 from directory.moderation import RESERVED_SLUGS
 from directory.search.indexing import index_listings
+from directory.search.records import ListingRecord, ListingRecordLocation, save_records
 
 logger = logging.getLogger("directory.oruk")
 
@@ -133,7 +136,7 @@ class _TextExtractor(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in self.HIDDEN:
             self.hidden += 1
-        elif tag in self.BLOCKS:
+        elif tag in self.BLOCKS and tag[0] != "h":  # headings: a line break after, only
             self.parts.append("\n")
             if tag == "li":
                 self.parts.append("- ")
@@ -141,7 +144,7 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag):
         if tag in self.HIDDEN:
             self.hidden = max(0, self.hidden - 1)
-        elif tag in self.BLOCKS and tag != "br":
+        elif tag in self.BLOCKS and tag not in ("br", "li"):
             self.parts.append("\n\n" if tag in {"p", "div", "ul", "ol"} else "\n")
 
     def handle_data(self, data):
@@ -195,7 +198,8 @@ def split_summary(text: str, name: str) -> tuple[str, str]:
     if not text:
         return f"{name}."[:SUMMARY_CHARS], ""
     first, _, rest = text.partition("\n\n")
-    if len(first) <= SUMMARY_CHARS and "\n" not in first:
+    first = " ".join(first.split())  # lines of one paragraph (often headings) run on
+    if len(first) <= SUMMARY_CHARS:
         return first, rest.strip()
     cut = first[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
     return cut + "…", text
@@ -442,7 +446,7 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _insert(model, objs, *, returning: bool = False):
-    """INSERT objs into ``model``'s own table only (multi-table inheritance, one level at a time)."""
+    """INSERT objs into ``model``'s own table only (one level of the inheritance at a time)."""
     opts = model._meta
     fields = list(opts.local_concrete_fields)
     if returning:  # the database numbers the rows (Page's id)
@@ -453,6 +457,111 @@ def _insert(model, objs, *, returning: bool = False):
         returning_fields=opts.db_returning_fields if returning else None,
         using=connection.alias,
     )
+
+
+class _Row:
+    """A page's columns as plain attributes: building 1,000 Wagtail page instances a
+    batch (their __init__ walks some 60 fields) cost more than writing them."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+        self.kind_model = LISTING_PAGE_TYPES[values["kind"]]
+
+    @property
+    def pk(self):
+        return self.id
+
+
+@cache
+def _defaults(model) -> dict:
+    """Every column's default for a new ``model`` row (all tables up the inheritance)."""
+    template = model()
+    return {f.attname: getattr(template, f.attname) for f in model._meta.concrete_fields}
+
+
+def _copy(model, objs, attnames: list[str]) -> None:
+    """PostgreSQL COPY of these attributes of objs into ``model``'s own table."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(_column(model, a)) for a in attnames)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([getattr(obj, a) for a in attnames])
+
+
+def _column(model, attname: str) -> str:
+    for f in model._meta.concrete_fields:
+        if f.attname == attname:
+            return f.column
+    raise KeyError(attname)
+
+
+def _write(model, objs) -> None:
+    """Insert new rows (model instances) without their ids: COPY on PostgreSQL."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs)
+        return
+    attnames = [f.attname for f in model._meta.local_concrete_fields if not f.primary_key]
+    _copy(model, objs, attnames)
+
+
+def _write_pages(pages: list[_Row]) -> None:
+    """Insert new listing pages table by table: Page, ListingPage, then each kind's table."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Page._meta.db_table, len(pages)],
+            )
+            for (pk,), page in zip(cursor.fetchall(), pages, strict=True):
+                page.id = page.page_ptr_id = page.listingpage_ptr_id = pk
+        tables = [Page, ListingPage] + list(dict.fromkeys(p.kind_model for p in pages))
+        for model in tables:
+            rows = [p for p in pages if model in (Page, ListingPage) or p.kind_model is model]
+            _copy(model, rows, [f.attname for f in model._meta.local_concrete_fields])
+        return
+    instances = []
+    for page in pages:
+        values = {k: v for k, v in page.__dict__.items() if k != "kind_model"}
+        instances.append(page.kind_model(**values))
+    for (pk,), page, instance in zip(
+        _insert(Page, instances, returning=True), pages, instances, strict=True
+    ):
+        page.id = page.page_ptr_id = page.listingpage_ptr_id = pk
+        instance.id = instance.page_ptr_id = instance.listingpage_ptr_id = pk
+    _insert(ListingPage, instances)
+    for model in dict.fromkeys(p.kind_model for p in pages):
+        _insert(model, [i for i in instances if type(i) is model])
+
+
+def _save_new_records(docs: list[dict], now) -> None:
+    """``records.save_records`` for listings that have no snapshot yet, by COPY on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        save_records(docs)
+        return
+    records = [ListingRecord.from_document(doc) for doc in docs]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [ListingRecord._meta.db_table, len(records)],
+        )
+        for (pk,), record in zip(cursor.fetchall(), records, strict=True):
+            record.id, record.updated_at = pk, now
+    _copy(ListingRecord, records, [f.attname for f in ListingRecord._meta.local_concrete_fields])
+    locations = [
+        ListingRecordLocation(
+            record_id=record.id,
+            position=i,
+            postcode=loc["postcode"],
+            lat=loc["lat"],
+            lng=loc["lng"],
+        )
+        for record, doc in zip(records, docs, strict=True)
+        for i, loc in enumerate(doc["locations"])
+    ]
+    _write(ListingRecordLocation, locations)
 
 
 class Writer:
@@ -484,6 +593,12 @@ class Writer:
         last = self.parent.get_last_child()
         self.last_pos = last._get_lastpos_in_path() if last else 0
         self.places: dict[str, geo.Place | None] = {}
+        self.term_names = {
+            "outcome": dict(Outcome.objects.values_list("slug", "name")),
+            "category": dict(Category.objects.values_list("slug", "name")),
+        }
+        self.url_prefix = self.parent.url or "/directory/"
+        self.documents: list[dict] = []
 
     # -- helpers
 
@@ -591,8 +706,19 @@ class Writer:
                 self.result.skipped["claimed by its owner, so the feed no longer changes it"] += 1
             else:
                 changed.append((item, digest, known[0]))
+        self.documents = []
         with transaction.atomic():
-            ids = self._create(new) + [self._update(*args) for args in changed]
+            ids = [self._update(*args) for args in changed]
+            self._create(new)
+            if self.documents:
+                _save_new_records(self.documents, self.now)
+        if self.documents and elasticsearch.is_configured():
+            from directory.search import elastic
+
+            try:
+                elastic.index_documents(self.documents)
+            except Exception:
+                logger.exception("Could not send imported listings to Elasticsearch")
         return ids
 
     def _create(self, new: list[tuple[ImportedService, str]]) -> list[int]:
@@ -602,9 +728,9 @@ class Writer:
         parent = self.parent
         for service, _ in new:
             self.last_pos += 1
-            model = LISTING_PAGE_TYPES[service.kind]
             slug = self._slug(service.name)
-            page = model(
+            row = dict(_defaults(LISTING_PAGE_TYPES[service.kind]))
+            row.update(
                 title=service.name,
                 draft_title=service.name,
                 slug=slug,
@@ -618,20 +744,14 @@ class Writer:
                 first_published_at=self.now,
                 last_published_at=self.now,
                 locale_id=parent.locale_id,
+                translation_key=uuid.uuid4(),
                 kind=service.kind,
                 **self._fields(service),
             )
             if service.kind == ListingKind.PROVIDER:
-                page.organisation_name = service.organisation
-            pages.append(page)
-        for (row,), page in zip(_insert(Page, pages, returning=True), pages, strict=True):
-            page.id = page.pk = page.page_ptr_id = page.listingpage_ptr_id = row
-        _insert(ListingPage, pages)
-        by_model: dict = {}
-        for page in pages:
-            by_model.setdefault(type(page), []).append(page)
-        for model, objs in by_model.items():
-            _insert(model, objs)
+                row["organisation_name"] = service.organisation
+            pages.append(_Row(row))
+        _write_pages(pages)
         Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(pages))
         locations, outcomes, categories, provenance = [], [], [], []
         for (service, digest), page in zip(new, pages, strict=True):
@@ -649,14 +769,65 @@ class Writer:
                     imported_at=self.now,
                 )
             )
-        ListingLocation.objects.bulk_create(locations)
-        ListingPage.outcomes.through.objects.bulk_create(outcomes)
-        ListingPage.categories.through.objects.bulk_create(categories)
-        ListingProvenance.objects.bulk_create(provenance)
+        for model, objs in (
+            (ListingLocation, locations),
+            (ListingPage.outcomes.through, outcomes),
+            (ListingPage.categories.through, categories),
+            (ListingProvenance, provenance),
+        ):
+            _write(model, objs)
         for (service, digest), page in zip(new, pages, strict=True):
             self.existing[service.external_id] = (page.pk, digest, None)
         self.result.created += len(pages)
-        return [page.pk for page in pages]
+        self.documents += self._documents(new, pages, locations)
+        return []
+
+    def _documents(self, new, pages, locations) -> list[dict]:
+        """The search documents of new listings, from what is in memory.
+
+        The same dict as ``records.listing_document(page)`` (which would query
+        each listing's vocabularies and places again); an imported listing is
+        fresh and has no languages, access features or places count.
+        """
+        names = self.term_names
+        by_listing: dict[int, list] = {}
+        for loc in locations:
+            by_listing.setdefault(loc.listing_id, []).append(loc)
+        docs = []
+        for (service, _), page in zip(new, pages, strict=True):
+            outcomes = [s for s in dict.fromkeys(service.outcomes) if s in names["outcome"]]
+            categories = [s for s in dict.fromkeys(service.categories) if s in names["category"]]
+            docs.append(
+                {
+                    "id": page.pk,
+                    "kind": page.kind,
+                    "name": page.title,
+                    "summary": page.summary,
+                    "description": page.description,
+                    "taxonomy_text": " ".join(
+                        [names["outcome"][s] for s in outcomes]
+                        + [names["category"][s] for s in categories]
+                    ),
+                    "outcomes": outcomes,
+                    "categories": categories,
+                    "languages": [],
+                    "accessibility": [],
+                    "offers_backup_cover": False,
+                    "price_amount": str(page.price_amount)
+                    if page.price_amount is not None
+                    else None,
+                    "price_unit": page.price_unit,
+                    "places_available": None,
+                    "last_confirmed": page.last_confirmed.isoformat(),
+                    "stale": False,
+                    "url_path": f"{self.url_prefix}{page.slug}/",
+                    "locations": [
+                        {"postcode": loc.public_postcode, "lat": loc.lat, "lng": loc.lng}
+                        for loc in by_listing.get(page.pk, [])
+                    ],
+                }
+            )
+        return docs
 
     def _update(self, service: ImportedService, digest: str, listing_id: int) -> int:
         fields = self._fields(service)

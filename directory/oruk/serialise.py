@@ -385,3 +385,7 @@ def _has_provenance(page) -> bool:
     except ListingPage.provenance.RelatedObjectDoesNotExist:
         return False
     return True
+
+
+def make_service_id(pk: int) -> str:
+    return make(Kind.SERVICE, pk)

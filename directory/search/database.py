@@ -463,4 +463,5 @@ def summary_from_record(record, locations, origin, distance_km, score) -> Listin
         score=float(score or 0.0),
         languages=record.language_list,
         offers_backup_cover=record.offers_backup_cover,
+        stale=record.stale,
     )

@@ -400,6 +400,7 @@ def summary_from_source(source: dict, origin, score: float) -> ListingSummary:
         score=float(score or 0.0),
         languages=list(source.get("languages") or []),
         offers_backup_cover=bool(source.get("offers_backup_cover")),
+        stale=bool(source.get("stale")),
     )
 
 
