@@ -24,6 +24,9 @@ from django.utils import timezone
 
 STALE_AFTER_DAYS = 120
 HIDDEN_AFTER_DAYS = 180
+# However old the details, the owner has this long after the (first) reminder
+# before anything happens: 120 days less the 90 after which they are reminded.
+REMINDER_GRACE_DAYS = 30
 
 # A stale listing's text relevance is multiplied by this in both backends.
 STALE_SCORE_FACTOR = 0.5
@@ -47,9 +50,12 @@ def state(last_confirmed, reminded_at=None, today: date | None = None) -> str:
     with no owner to remind (e.g. imported and not yet claimed) stays FRESH.
     """
     day, reminded = _as_date(last_confirmed), _as_date(reminded_at)
+    today = today or timezone.localdate()
     if day is None or reminded is None or reminded < day:
         return FRESH
-    age = ((today or timezone.localdate()) - day).days
+    if (today - reminded).days < REMINDER_GRACE_DAYS:
+        return FRESH
+    age = (today - day).days
     if age > HIDDEN_AFTER_DAYS:
         return HIDDEN
     if age > STALE_AFTER_DAYS:
@@ -78,9 +84,11 @@ def hidden_before(today: date | None = None) -> date:
 def _reminded_and_unconfirmed(today: date | None = None):
     from directory.models import ListingPage
 
+    today = today or timezone.localdate()
     return ListingPage.objects.live().filter(
         reminded_at__isnull=False,
         reminded_at__gte=F("last_confirmed"),
+        reminded_at__lte=today - timedelta(days=REMINDER_GRACE_DAYS),
         last_confirmed__lt=stale_before(today),
     )
 

@@ -42,11 +42,10 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from html import unescape
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -176,12 +175,21 @@ def _text(value, limit: int | None = None) -> str:
     return value[:limit] if limit else value
 
 
+_URL = URLValidator(schemes=["http", "https"])
+
+
 def _url(value) -> str:
+    """A web address the API can publish as a URI, or "" (feeds hold all sorts)."""
     value = _text(value, 200)
-    if value and "://" not in value and "." in value and " " not in value:
+    if re.match(r"^https?:(?!//)", value, re.IGNORECASE):
+        value = value.replace(":", "://", 1)  # "http:www.example.org"
+    elif value and "://" not in value:
         value = "https://" + value  # "www.example.org", as councils often write it
-    parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.netloc else ""
+    try:
+        _URL(value)
+    except ValidationError:
+        return ""
+    return value
 
 
 def _email(value) -> str:

@@ -20,9 +20,10 @@ has no other place for them and allows extra properties.
 from __future__ import annotations
 
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db.models import F, Prefetch
 
 from directory.models import Category, ListingKind, ListingLocation, ListingPage, Outcome, PriceUnit
@@ -51,11 +52,17 @@ def _clean(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if v not in ("", None, [], {})}
 
 
+_URL = URLValidator(schemes=["http", "https"])
+
+
 def _uri(value: str) -> str:
     """An absolute http(s) URI, or "" (schemas check ``format: uri``)."""
     value = (value or "").strip()
-    parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.netloc and " " not in value else ""
+    try:
+        _URL(value)
+    except ValidationError:
+        return ""
+    return value
 
 
 def _email(value: str) -> str:
