@@ -104,16 +104,21 @@ def main() -> None:
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"Process peak RSS before importing: {baseline:,.0f} MB")
         for label in ("first import", "second import (unchanged)"):
+            before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()
             result = importer.import_services(
                 importer.read_oruk(str(feed)), source, batch_size=args.batch_size
             )
             elapsed = time.perf_counter() - started
-            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            rss = after.ru_maxrss / 1024
             print(
                 f"{label}: created {result.created:,}, unchanged {result.unchanged:,} in "
                 f"{elapsed:.1f} s = {args.services / elapsed:,.0f} services/s; "
-                f"process peak RSS {rss:,.0f} MB (+{rss - baseline:,.0f} MB)"
+                f"this process used {cpu:.1f} CPU s (PostgreSQL's work not counted); "
+                f"process peak RSS {rss:,.0f} MB (+{rss - baseline:,.0f} MB); "
+                f"load average {os.getloadavg()[0]:.1f}"
             )
         if args.trace_memory:
             # tracemalloc slows Python several times over: a separate, smaller run.

@@ -14,14 +14,17 @@ it); ``import_services`` writes them. What it does with each record:
   twice, withdrawn by the source, or already claimed by its owner.
 
 Records are matched on (source, id in the source), so importing the same
-feed again changes nothing. New listings are written in bulk, table by
-table, with their tree paths computed here instead of one Wagtail
-``add_child`` each (which saves the parent and each page, about a tenth of a
-second each): at 100,000 services that is the difference between hours and
-a couple of minutes (``benchmarks/import.py``). Pages created this way have
-no revisions; the first edit in the admin or by a claimant makes one. Run
-``manage.py update_index`` afterwards if the Wagtail admin's page search
-should find them (Kith's own directory search is updated here).
+feed again changes nothing. Run one import at a time: new pages take tree
+positions after the directory's last child, a batch at a time.
+
+New listings are written in bulk, table by table (COPY on PostgreSQL), with
+their tree paths computed here instead of one Wagtail ``add_child`` each
+(which saves the parent and each page, about a tenth of a second each), and
+their search snapshots built from what is in memory (``benchmarks/import.py``).
+Pages created this way have no revisions; the first edit in the admin or by
+a claimant makes one. Run ``manage.py update_index`` afterwards if the
+Wagtail admin's page search should find them (Kith's own directory search
+is updated here).
 """
 
 from __future__ import annotations
@@ -734,6 +737,9 @@ class Writer:
             return []
         pages = []
         parent = self.parent
+        # A listing an owner created since the last batch takes the next tree position.
+        last = parent.get_last_child()
+        self.last_pos = max(self.last_pos, last._get_lastpos_in_path() if last else 0)
         for service, _ in new:
             self.last_pos += 1
             slug = self._slug(service.name)
