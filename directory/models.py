@@ -170,6 +170,12 @@ class ListingPage(Page):
     last_confirmed = models.DateField(
         null=True, blank=True, help_text="When the owner last confirmed these details are right."
     )
+    reminded_at = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the owner was last emailed a reminder to confirm (directory.freshness).",
+    )
 
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
@@ -502,6 +508,62 @@ LISTING_PAGE_TYPES = {
     ListingKind.ULO: UserLedOrganisationPage,
     ListingKind.PEER_GROUP: PeerSupportGroupPage,
 }
+
+
+class ListingSource(models.Model):
+    """Another directory Kith imports listings from, e.g. a council's Open Referral UK feed."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(
+        max_length=200, help_text="Who publishes it, e.g. Bristol City Council."
+    )
+    url = models.CharField(
+        max_length=500, blank=True, help_text="The feed's address, or the file it came from."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ListingProvenance(models.Model):
+    """Where an imported listing came from, and whether anyone has checked it since.
+
+    One per imported listing; a listing someone created on Kith has none.
+    ``(source, external_id)`` is what a re-import matches on, and ``content_hash``
+    tells it whether the source's record changed since the last import.
+    """
+
+    listing = models.OneToOneField(ListingPage, on_delete=models.CASCADE, related_name="provenance")
+    source = models.ForeignKey(ListingSource, on_delete=models.PROTECT, related_name="listings")
+    external_id = models.CharField(max_length=255, help_text="The id of the record in the source.")
+    source_modified = models.DateTimeField(
+        null=True, blank=True, help_text="When the source says it last changed the record."
+    )
+    content_hash = models.CharField(max_length=64)
+    imported_at = models.DateTimeField()
+    checked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a moderator or the claimed owner checked it. Until then: unverified.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="directory_provenance_source_id"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source} #{self.external_id}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.checked_at is not None
 
 
 class SearchLog(models.Model):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -339,6 +339,13 @@ def send_confirm_reminder(page: ListingPage, base_url: str | None = None) -> Non
         [owner.email],
     )
     log(instance=page, action=REMINDER_ACTION, data={"sent_to": owner.pk})
+    # What directory.freshness counts "not confirmed after the reminder" from: the
+    # first reminder since the last confirmation (later ones must not reset the clock).
+    ListingPage.objects.filter(pk=page.pk).filter(
+        Q(reminded_at__isnull=True)
+        | Q(last_confirmed__isnull=True)
+        | Q(reminded_at__lt=F("last_confirmed"))
+    ).update(reminded_at=timezone.localdate())
 
 
 def send_confirm_reminders(today: date | None = None, base_url: str | None = None) -> int:

@@ -26,6 +26,7 @@ urlpatterns = [
     path("plan/", include("matching.urls")),
     path("marketplace/", include("marketplace.urls")),
     path("api/v1/", include("kith.api_urls")),
+    path("oruk/", include("directory.oruk.urls")),
     path("about/data/", cms_views.data_sources, name="data_sources"),
     path("contact/", cms_views.contact, name="contact"),
     path("favicon.ico", cms_views.favicon),

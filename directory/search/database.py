@@ -42,6 +42,7 @@ from django.db.models import (
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
 from directory import geo
+from directory.freshness import STALE_SCORE_FACTOR
 from directory.search.query import (
     DECAY_AT_SCALE,
     DECAY_SCALE_KM,
@@ -176,6 +177,13 @@ class DatabaseBackend:
                     default=Value(0.0),
                     output_field=FloatField(),
                 )
+        if query.terms:
+            # "May be out of date" ranks lower (directory.freshness), as in Elasticsearch.
+            score = score * Case(
+                When(stale=True, then=Value(STALE_SCORE_FACTOR)),
+                default=Value(1.0),
+                output_field=FloatField(),
+            )
         return score
 
     def search(self, query: ListingQuery) -> SearchPage:
@@ -202,7 +210,7 @@ class DatabaseBackend:
     def _ordered_without_origin(self, query: ListingQuery, records):
         if query.terms:
             return records.annotate(score=self.text_score(query)).order_by("-score", "listing_id")
-        return records.annotate(score=Value(0.0)).order_by("name", "listing_id")
+        return records.annotate(score=Value(0.0)).order_by("stale", "name", "listing_id")
 
     def _search_near(self, query: ListingQuery) -> SearchPage:
         lat, lng = query.origin
@@ -455,4 +463,5 @@ def summary_from_record(record, locations, origin, distance_km, score) -> Listin
         score=float(score or 0.0),
         languages=record.language_list,
         offers_backup_cover=record.offers_backup_cover,
+        stale=record.stale,
     )

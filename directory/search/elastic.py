@@ -49,6 +49,7 @@ from elasticsearch.dsl import (
 )
 
 from directory import elasticsearch, geo
+from directory.freshness import STALE_SCORE_FACTOR
 from directory.search import SearchUnavailable
 from directory.search.query import (
     DECAY_AT_SCALE,
@@ -92,6 +93,7 @@ class ListingDocument(Document):
     price_unit = Keyword()
     places_available = Integer()
     last_confirmed = Date()
+    stale = Boolean()  # "may be out of date": ranks lower (directory.freshness)
     url_path = Keyword(index=False, doc_values=False)
     locations = GeoPoint(multi=True)
     # What may be shown for each location (a sector for a PA), in the listing's order.
@@ -302,6 +304,8 @@ def build_search(query: ListingQuery) -> Search:
                 "distance_type": "arc",
             }
         }
+    # A stale listing's relevance is multiplied by STALE_SCORE_FACTOR, as in the database.
+    stale_penalty = {"filter": Q("term", stale=True).to_dict(), "weight": STALE_SCORE_FACTOR}
     if query.sort == SortOrder.DISTANCE:
         sort = [by_distance, {"id": "asc"}]
     elif query.terms and query.origin is not None:
@@ -321,15 +325,28 @@ def build_search(query: ListingQuery) -> Search:
                         },
                         "multi_value_mode": "min",
                     }
-                }
+                },
+                stale_penalty,
             ],
+            score_mode="multiply",
             boost_mode="multiply",
         )
         sort = ["_score", by_distance, {"id": "asc"}]
     elif query.terms:
+        es_query = Q(
+            "function_score",
+            query=es_query,
+            functions=[stale_penalty],
+            score_mode="multiply",
+            boost_mode="multiply",
+        )
         sort = ["_score", {"id": "asc"}]
     else:
-        sort = [{"name.raw": "asc"}, {"id": "asc"}]
+        sort = [
+            {"stale": {"order": "asc", "missing": "_first"}},
+            {"name.raw": "asc"},
+            {"id": "asc"},
+        ]
 
     return (
         Search(using=_client(), index=index_name())
@@ -383,6 +400,7 @@ def summary_from_source(source: dict, origin, score: float) -> ListingSummary:
         score=float(score or 0.0),
         languages=list(source.get("languages") or []),
         offers_backup_cover=bool(source.get("offers_backup_cover")),
+        stale=bool(source.get("stale")),
     )
 
 

@@ -15,7 +15,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 
-from directory import elasticsearch
+from directory import elasticsearch, freshness
 from directory.search.records import delete_records, listing_document, save_records
 
 logger = logging.getLogger("directory.search")
@@ -34,7 +34,13 @@ def live_listings():
 
 
 def documents_for(listing_ids) -> list[dict]:
-    return [listing_document(page) for page in live_listings().filter(pk__in=list(listing_ids))]
+    """Search documents of these listings that belong in search: live, and not left it
+    for want of confirmation (``directory.freshness``)."""
+    return [
+        listing_document(page)
+        for page in live_listings().filter(pk__in=list(listing_ids))
+        if not freshness.is_hidden(page.last_confirmed, page.reminded_at)
+    ]
 
 
 def index_listings(listing_ids) -> int:

@@ -90,6 +90,7 @@ class ListingSummary:
     score: float = 0.0
     languages: list[str] = field(default_factory=list)
     offers_backup_cover: bool = False
+    stale: bool = False  # "may be out of date" (directory.freshness)
 
     @property
     def distance_miles(self) -> float | None:

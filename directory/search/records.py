@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import models, transaction
 
+from directory import freshness
+
 
 def _pipe(values) -> str:
     """'|a|b|': lets a plain LIKE match one slug exactly on SQLite and PostgreSQL."""
@@ -37,6 +39,9 @@ class ListingRecord(models.Model):
     price_unit = models.CharField(max_length=16, blank=True)
     places_available = models.PositiveIntegerField(null=True)
     last_confirmed = models.DateField(null=True)
+    # "May be out of date": not confirmed for STALE_AFTER_DAYS (directory.freshness).
+    # Ranks lower in both backends; past HIDDEN_AFTER_DAYS there is no record at all.
+    stale = models.BooleanField(default=False)
     url_path = models.CharField(max_length=500)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -64,6 +69,7 @@ class ListingRecord(models.Model):
             price_unit=doc["price_unit"],
             places_available=doc["places_available"],
             last_confirmed=doc["last_confirmed"],
+            stale=doc.get("stale", False),
             url_path=doc["url_path"],
         )
 
@@ -112,6 +118,7 @@ def listing_document(page) -> dict:
         "price_unit": page.price_unit,
         "places_available": page.places_available,
         "last_confirmed": page.last_confirmed.isoformat() if page.last_confirmed else None,
+        "stale": freshness.is_stale(page.last_confirmed, page.reminded_at),
         "url_path": page.url or f"/directory/{page.slug}/",
         "locations": [
             {"postcode": loc.public_postcode, "lat": loc.lat, "lng": loc.lng}

@@ -105,6 +105,16 @@ def last_confirmed(value) -> str:
 
 
 @register.filter
+def out_of_date(listing) -> bool:
+    """A listing page or search result whose owner was reminded and has not confirmed since."""
+    if hasattr(listing, "stale"):
+        return bool(listing.stale)
+    from directory import freshness
+
+    return freshness.is_stale(listing.last_confirmed, getattr(listing, "reminded_at", None))
+
+
+@register.filter
 def verified(value) -> str:
     """A check a moderator has looked at, or one they have not (yet)."""
     day = _as_date(value)
