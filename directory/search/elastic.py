@@ -25,11 +25,20 @@ answers, then swap them in one step.
 
 from __future__ import annotations
 
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 
 from django.conf import settings
 from django.utils import timezone
-from elastic_transport import TransportError
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout, TransportError
 from elasticsearch import ApiError, NotFoundError, helpers
 from elasticsearch.dsl import (
     Boolean,
@@ -61,6 +70,8 @@ from directory.search.query import (
     SortOrder,
 )
 
+logger = logging.getLogger("directory.search")
+
 # A word matched only as the start of a longer word counts for less than the
 # whole word, so "swim" ranks "Swim club" above "Swimming lessons".
 PREFIX_WEIGHT = 0.5
@@ -70,6 +81,44 @@ PREFIX_WEIGHT = 0.5
 _NOT_RETURNED = ["description", "taxonomy_text"]
 
 BULK_CHUNK_SIZE = 500
+
+# Bulk requests answered with these statuses (Elasticsearch busy: 429; a node
+# restarting or lost: 5xx), or not answered in time, are sent again after a
+# growing pause; so are single documents rejected with them.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class IndexingFailed(Exception):
+    """Bulk indexing gave up: retries used up, or Elasticsearch refused a document."""
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    """How hard bulk indexing pushes and how patiently it retries.
+
+    ``in_flight`` requests are sent at once (two keep Elasticsearch indexing
+    while this process encodes the next chunk, on two cores); a request that
+    fails as in ``RETRY_STATUSES`` or times out after ``request_timeout``
+    seconds is retried up to ``max_retries`` times, waiting
+    ``initial_backoff`` seconds, then twice as long each time up to
+    ``max_backoff``.
+    """
+
+    chunk_size: int = BULK_CHUNK_SIZE
+    in_flight: int = 2
+    request_timeout: float | None = None  # None: settings.ELASTICSEARCH_BULK_TIMEOUT
+    max_retries: int = 8
+    initial_backoff: float = 1.0
+    max_backoff: float = 60.0
+
+    def timeout(self) -> float:
+        if self.request_timeout is not None:
+            return self.request_timeout
+        return settings.ELASTICSEARCH_BULK_TIMEOUT
+
+
+# Publishing a listing must not hang a moderator's request for minutes.
+LIVE_BULK = BulkOptions(in_flight=1, request_timeout=None, max_retries=2, initial_backoff=0.5)
 
 
 class ListingDocument(Document):
@@ -114,31 +163,141 @@ def _client():
 
 def _index(name: str) -> Index:
     index = Index(name, using=_client())
-    # One node (docker-compose, CI): replicas could never be assigned.
-    index.settings(number_of_shards=1, number_of_replicas=0)
+    # One shard, no replica by default: on one node (docker-compose, CI)
+    # replicas could never be assigned. A cluster sets both in the environment.
+    index.settings(
+        number_of_shards=settings.ELASTICSEARCH_NUMBER_OF_SHARDS,
+        number_of_replicas=settings.ELASTICSEARCH_NUMBER_OF_REPLICAS,
+    )
     index.document(ListingDocument)
     return index
+
+
+def mapping_fingerprint() -> str:
+    """Changes whenever the mapping does, so a rebuild never resumes into an outdated index."""
+    import hashlib
+
+    mapping = json.dumps(ListingDocument._doc_type.mapping.to_dict(), sort_keys=True)
+    return hashlib.sha256(mapping.encode()).hexdigest()[:16]
 
 
 def create_index(*, bulk: bool = False) -> str:
     """Create a new, empty, versioned index (not yet behind the alias); return its name.
 
-    With ``bulk`` the index is not refreshed every second while it fills
-    (new segments that a rebuild would only merge away again); call
-    ``finish_bulk`` before using it.
+    With ``bulk`` the index is not refreshed while it fills (new segments that
+    a rebuild would only merge away again; ELASTICSEARCH_BULK_REFRESH_INTERVAL)
+    and has no replicas yet (each document is written once, not once per
+    copy); it is marked as being built, for ``resumable_build`` to find.
+    Call ``finish_bulk`` before using it.
     """
     name = f"{index_name()}-{timezone.now():%Y%m%d%H%M%S%f}"
     index = _index(name)
     if bulk:
-        index.settings(refresh_interval="-1")
-    index.create()
+        index.settings(
+            refresh_interval=settings.ELASTICSEARCH_BULK_REFRESH_INTERVAL, number_of_replicas=0
+        )
+    body = index.to_dict()
+    if bulk:
+        body.setdefault("mappings", {})["_meta"] = {
+            BUILD_META: {
+                "state": "building",
+                "last_id": 0,
+                "started_at": timezone.now().isoformat(),
+                "mapping": mapping_fingerprint(),
+            }
+        }
+    _client().indices.create(index=name, **body)
     return name
 
 
+# The key in a building index's mapping ``_meta`` that records how far it got.
+BUILD_META = "kith_rebuild"
+
+
+@dataclass(frozen=True)
+class Build:
+    """A new index being filled by ``rebuild_directory_index``, and how far it got."""
+
+    index: str
+    last_id: int  # every live listing with a primary key up to this is in the index
+    started_at: str  # ISO time the build began (snapshots older than this are stale)
+    resumed: bool
+
+
+def _building_indices() -> dict[str, dict]:
+    """Half-built indices of this prefix (not behind the alias), with their build state."""
+    client = _client()
+    live = set(_indices_behind_alias())
+    found = {}
+    try:
+        mappings = client.indices.get_mapping(index=f"{index_name()}-*")
+    except NotFoundError:
+        return found
+    for name, body in mappings.items():
+        meta = (body.get("mappings") or {}).get("_meta") or {}
+        state = meta.get(BUILD_META)
+        if name not in live and state and state.get("state") == "building":
+            found[name] = state
+    return found
+
+
+def resumable_build(*, restart: bool = False) -> Build:
+    """The build to continue (the newest half-built index, same mapping) or a new one.
+
+    Half-built indices that will not be continued (older ones, another
+    mapping, or all of them with ``restart``) are deleted.
+    """
+    building = _building_indices()
+    chosen = None
+    if not restart:
+        fingerprint = mapping_fingerprint()
+        for name in sorted(building, reverse=True):
+            if building[name].get("mapping") == fingerprint:
+                chosen = name
+                break
+    for name in building:
+        if name != chosen:
+            _client().indices.delete(index=name, ignore_unavailable=True)
+    if chosen:
+        state = building[chosen]
+        return Build(chosen, int(state["last_id"]), state["started_at"], resumed=True)
+    name = create_index(bulk=True)
+    state = _building_indices()[name]
+    return Build(name, 0, state["started_at"], resumed=False)
+
+
+def save_checkpoint(build: Build, last_id: int) -> None:
+    """Record that every live listing up to ``last_id`` is in the building index."""
+    state = {
+        "state": "building",
+        "last_id": last_id,
+        "started_at": build.started_at,
+        "mapping": mapping_fingerprint(),
+    }
+    _client().indices.put_mapping(index=build.index, meta={BUILD_META: state})
+
+
 def finish_bulk(name: str) -> None:
-    """Restore the usual refresh interval and make everything indexed so far searchable."""
-    _client().indices.put_settings(index=name, settings={"index": {"refresh_interval": None}})
-    _client().indices.refresh(index=name)
+    """Make a filled index ready to search: usual refresh, its replicas, everything visible.
+
+    Waits until every primary shard is assigned (yellow), so swapping it in
+    never exposes an index that cannot answer; replicas copy in the background.
+    """
+    client = _client()
+    client.indices.put_settings(
+        index=name,
+        settings={
+            "index": {
+                "refresh_interval": None,
+                "number_of_replicas": settings.ELASTICSEARCH_NUMBER_OF_REPLICAS,
+            }
+        },
+    )
+    client.indices.refresh(index=name)
+    client.options(request_timeout=max(settings.ELASTICSEARCH_TIMEOUT, 70)).cluster.health(
+        index=name, wait_for_status="yellow", timeout="60s"
+    )
+    client.indices.put_mapping(index=name, meta={BUILD_META: {"state": "complete"}})
 
 
 def _indices_behind_alias() -> list[str]:
@@ -200,6 +359,101 @@ def es_source(doc: dict) -> dict:
     return source
 
 
+def _encode(index: str, doc: dict) -> tuple[int, bytes, bytes]:
+    header = json.dumps({"index": {"_index": index, "_id": doc["id"]}}).encode()
+    body = json.dumps(es_source(doc), separators=(",", ":"), ensure_ascii=False).encode()
+    return doc["id"], header, body
+
+
+def _is_retryable(exc: Exception) -> bool:
+    if isinstance(exc, (ConnectionTimeout, TransportConnectionError)):
+        return True
+    return isinstance(exc, ApiError) and exc.status_code in RETRY_STATUSES
+
+
+def send_chunk(client, lines: list[tuple[int, bytes, bytes]], options: BulkOptions, sleep=None):
+    """Index one chunk of encoded documents, retrying as ``options`` says; return how many.
+
+    A whole request is retried when it times out, cannot connect, or is
+    answered 429/5xx; documents the answer rejects with those statuses are
+    retried on their own. Anything else (a document Elasticsearch refuses)
+    raises ``IndexingFailed`` at once.
+    """
+    sleep = sleep or time.sleep
+    pending = lines
+    written = 0
+    bulk_client = client.options(request_timeout=options.timeout())
+    for attempt in range(options.max_retries + 1):
+        if attempt:
+            sleep(min(options.max_backoff, options.initial_backoff * 2 ** (attempt - 1)))
+        try:
+            response = bulk_client.bulk(
+                operations=[part for _, header, body in pending for part in (header, body)]
+            )
+        except (TransportError, ApiError) as exc:
+            if not _is_retryable(exc):
+                raise IndexingFailed(f"Elasticsearch refused a bulk request: {exc}") from exc
+            reason = f"{exc.__class__.__name__}: {exc}"
+            logger.warning("Bulk request failed (%s); retry %d", reason, attempt + 1)
+            continue
+        retry = []
+        for line, item in zip(pending, response["items"], strict=True):
+            result = next(iter(item.values()))
+            status = result.get("status", 500)
+            if status < 300:
+                written += 1
+            elif status in RETRY_STATUSES:
+                retry.append(line)
+                reason = f"{status} {result.get('error', {}).get('type', '')}"
+            else:
+                raise IndexingFailed(f"Elasticsearch refused listing {line[0]}: {result}")
+        if not retry:
+            return written
+        pending = retry
+    raise IndexingFailed(
+        f"Gave up on {len(pending)} listings after {options.max_retries} retries ({reason})."
+    )
+
+
+def bulk_index(
+    docs: Iterable[dict],
+    index: str,
+    *,
+    options: BulkOptions = BulkOptions(),
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write listing documents into ``index`` in chunks; return how many were written.
+
+    ``docs`` may be a generator: at most ``options.in_flight`` + 1 chunks are
+    held at once, so memory stays flat however many listings there are.
+    Chunks complete in the order given; after each, ``on_chunk(written,
+    last_id)`` is called with the running total and the last listing id of
+    that chunk (every document up to it is then indexed, if ``docs`` come in
+    id order: what a resumable rebuild records).
+    """
+    client = _client()
+    docs = iter(docs)
+    written = 0
+    window = deque()
+    with ThreadPoolExecutor(max_workers=options.in_flight) as pool:
+        try:
+            while True:
+                chunk = [_encode(index, doc) for doc in islice(docs, options.chunk_size)]
+                if chunk:
+                    window.append((pool.submit(send_chunk, client, chunk, options), chunk[-1][0]))
+                while window and (len(window) >= options.in_flight or not chunk):
+                    future, last_id = window.popleft()
+                    written += future.result()
+                    if on_chunk:
+                        on_chunk(written, last_id)
+                if not chunk:
+                    return written
+        except BaseException:
+            for future, _ in window:
+                future.cancel()
+            raise
+
+
 def index_documents(docs, *, index: str | None = None) -> int:
     """Write (or replace) these listing documents in bulk; return how many were written.
 
@@ -213,22 +467,19 @@ def index_documents(docs, *, index: str | None = None) -> int:
     docs = list(docs)
     if not docs:
         return 0
-    live = index is None
-    target = ensure_index() if live else index
-    actions = (
-        {"_op_type": "index", "_index": target, "_id": doc["id"], "_source": es_source(doc)}
-        for doc in docs
+    if index is not None:
+        return bulk_index(docs, index)
+    target = ensure_index()
+    options = BulkOptions(
+        chunk_size=LIVE_BULK.chunk_size,
+        in_flight=LIVE_BULK.in_flight,
+        request_timeout=settings.ELASTICSEARCH_TIMEOUT,
+        max_retries=LIVE_BULK.max_retries,
+        initial_backoff=LIVE_BULK.initial_backoff,
     )
-    if len(docs) <= BULK_CHUNK_SIZE:
-        written, _ = helpers.bulk(_client(), actions, chunk_size=BULK_CHUNK_SIZE, refresh=live)
-        return written
-    # Two requests in flight keep Elasticsearch indexing while this process
-    # encodes the next chunk: about 1.5 times the rate of one at a time on
-    # two cores (benchmarks/search.py). Errors still raise BulkIndexError.
-    results = helpers.parallel_bulk(
-        _client(), actions, chunk_size=BULK_CHUNK_SIZE, thread_count=2, refresh=live
-    )
-    return sum(1 for ok, _ in results if ok)
+    written = bulk_index(docs, target, options=options)
+    _client().indices.refresh(index=target)
+    return written
 
 
 def delete_documents(ids) -> None:
