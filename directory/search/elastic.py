@@ -88,6 +88,9 @@ BULK_CHUNK_SIZE = 500
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
+_sleep = time.sleep  # tests replace it to retry without waiting
+
+
 class IndexingFailed(Exception):
     """Bulk indexing gave up: retries used up, or Elasticsearch refused a document."""
 
@@ -379,7 +382,7 @@ def send_chunk(client, lines: list[tuple[int, bytes, bytes]], options: BulkOptio
     retried on their own. Anything else (a document Elasticsearch refuses)
     raises ``IndexingFailed`` at once.
     """
-    sleep = sleep or time.sleep
+    sleep = sleep or _sleep
     pending = lines
     written = 0
     bulk_client = client.options(request_timeout=options.timeout())
@@ -644,31 +647,64 @@ class ElasticsearchBackend:
         return self.search_many([query])[0]
 
     def search_many(self, queries: list[ListingQuery]) -> list[SearchPage]:
-        """Several searches in one round trip (``_msearch``), e.g. every goal of a plan."""
+        """Several searches in one round trip (``_msearch``), e.g. every goal of a plan.
+
+        Raises ``SearchUnavailable`` (``search()`` then answers from the
+        database) for anything a person could meet: Elasticsearch down or
+        timing out, every node tried gone, a 5xx, no index yet, or shards
+        missing (a red cluster), which with ``allow_partial_search_results``
+        off is an error rather than a page quietly missing listings.
+        """
         body = []
         for query in queries:
-            body.append({"index": index_name()})
+            body.append({"index": index_name(), "allow_partial_search_results": False})
             body.append(build_search(query).to_dict())
         try:
             responses = _client().msearch(body=body)["responses"]
         except (TransportError, ApiError) as exc:
-            # Down, timed out, or no index yet: search() answers from the database instead.
-            raise SearchUnavailable(f"Elasticsearch could not answer: {exc}") from exc
+            raise SearchUnavailable(_reason(exc)) from exc
         pages = []
         for query, response in zip(queries, responses, strict=True):
-            if "error" in response:
-                raise SearchUnavailable(f"Elasticsearch could not answer: {response['error']}")
-            hits = response["hits"]
-            pages.append(
-                SearchPage(
-                    count=hits["total"]["value"],
-                    results=[
-                        summary_from_source(hit["_source"], query.origin, hit.get("_score"))
-                        for hit in hits["hits"]
-                    ],
-                    page=query.page,
-                    page_size=query.page_size,
-                    backend=self.name,
+            problem = _response_problem(response)
+            if problem:
+                raise SearchUnavailable(problem)
+            try:
+                hits = response["hits"]
+                pages.append(
+                    SearchPage(
+                        count=hits["total"]["value"],
+                        results=[
+                            summary_from_source(hit["_source"], query.origin, hit.get("_score"))
+                            for hit in hits["hits"]
+                        ],
+                        page=query.page,
+                        page_size=query.page_size,
+                        backend=self.name,
+                    )
                 )
-            )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise SearchUnavailable(f"Elasticsearch answered oddly: {exc!r}") from exc
         return pages
+
+
+def _reason(exc: Exception) -> str:
+    """One line for the log: what went wrong, without a traceback."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, ApiError):
+        return f"Elasticsearch answered {status} ({exc.message})"
+    return f"Elasticsearch could not be reached ({exc.__class__.__name__}: {exc})"
+
+
+def _response_problem(response: dict) -> str | None:
+    """Why one ``_msearch`` answer cannot be shown, or None if it can."""
+    if "error" in response:
+        error = response["error"]
+        kind = error.get("type", "error") if isinstance(error, dict) else error
+        return f"Elasticsearch answered {response.get('status', 'an error')} ({kind})"
+    if response.get("timed_out"):
+        return "Elasticsearch timed out before searching every shard"
+    shards = response.get("_shards") or {}
+    if shards.get("failed"):
+        done, total = shards.get("successful"), shards.get("total")
+        return f"Elasticsearch searched only {done} of {total} shards"
+    return None
