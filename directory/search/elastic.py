@@ -90,6 +90,10 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 _sleep = time.sleep  # tests replace it to retry without waiting
 
+# A search that failed in passing (a node leaving) is asked again once, after this pause.
+SEARCH_RETRIES = 1
+SEARCH_RETRY_PAUSE = 0.05
+
 
 class IndexingFailed(Exception):
     """Bulk indexing gave up: retries used up, or Elasticsearch refused a document."""
@@ -164,6 +168,12 @@ def _client():
     return elasticsearch.get_client()
 
 
+def _admin():
+    """The client for creating, filling and swapping indices: these may take longer
+    than a search on a busy cluster, so they wait as long as a bulk request."""
+    return _client().options(request_timeout=settings.ELASTICSEARCH_BULK_TIMEOUT)
+
+
 def _index(name: str) -> Index:
     index = Index(name, using=_client())
     # One shard, no replica by default: on one node (docker-compose, CI)
@@ -209,7 +219,7 @@ def create_index(*, bulk: bool = False) -> str:
                 "mapping": mapping_fingerprint(),
             }
         }
-    _client().indices.create(index=name, **body)
+    _admin().indices.create(index=name, **body)
     return name
 
 
@@ -229,7 +239,7 @@ class Build:
 
 def _building_indices() -> dict[str, dict]:
     """Half-built indices of this prefix (not behind the alias), with their build state."""
-    client = _client()
+    client = _admin()
     live = set(_indices_behind_alias())
     found = {}
     try:
@@ -260,7 +270,7 @@ def resumable_build(*, restart: bool = False) -> Build:
                 break
     for name in building:
         if name != chosen:
-            _client().indices.delete(index=name, ignore_unavailable=True)
+            _admin().indices.delete(index=name, ignore_unavailable=True)
     if chosen:
         state = building[chosen]
         return Build(chosen, int(state["last_id"]), state["started_at"], resumed=True)
@@ -277,7 +287,7 @@ def save_checkpoint(build: Build, last_id: int) -> None:
         "started_at": build.started_at,
         "mapping": mapping_fingerprint(),
     }
-    _client().indices.put_mapping(index=build.index, meta={BUILD_META: state})
+    _admin().indices.put_mapping(index=build.index, meta={BUILD_META: state})
 
 
 def finish_bulk(name: str) -> None:
@@ -286,7 +296,7 @@ def finish_bulk(name: str) -> None:
     Waits until every primary shard is assigned (yellow), so swapping it in
     never exposes an index that cannot answer; replicas copy in the background.
     """
-    client = _client()
+    client = _admin()
     client.indices.put_settings(
         index=name,
         settings={
@@ -297,7 +307,7 @@ def finish_bulk(name: str) -> None:
         },
     )
     client.indices.refresh(index=name)
-    client.options(request_timeout=max(settings.ELASTICSEARCH_TIMEOUT, 70)).cluster.health(
+    client.options(request_timeout=settings.ELASTICSEARCH_BULK_TIMEOUT + 10).cluster.health(
         index=name, wait_for_status="yellow", timeout="60s"
     )
     client.indices.put_mapping(index=name, meta={BUILD_META: {"state": "complete"}})
@@ -305,14 +315,14 @@ def finish_bulk(name: str) -> None:
 
 def _indices_behind_alias() -> list[str]:
     try:
-        return sorted(_client().indices.get_alias(name=index_name()).keys())
+        return sorted(_admin().indices.get_alias(name=index_name()).keys())
     except NotFoundError:
         return []
 
 
 def swap_alias(new: str) -> None:
     """Point the alias at ``new`` in one step, then drop the indices it pointed at."""
-    client = _client()
+    client = _admin()
     alias = index_name()
     old = [name for name in _indices_behind_alias() if name != new]
     if not old and client.indices.exists(index=alias):
@@ -343,7 +353,7 @@ def recreate_index() -> str:
 
 def delete_index() -> None:
     """Drop the alias and every index behind it (tests and benchmarks clean up with this)."""
-    client = _client()
+    client = _admin()
     for name in _indices_behind_alias():
         client.indices.delete(index=name, ignore_unavailable=True)
     client.indices.delete(index=index_name(), ignore_unavailable=True)
@@ -659,15 +669,9 @@ class ElasticsearchBackend:
         for query in queries:
             body.append({"index": index_name(), "allow_partial_search_results": False})
             body.append(build_search(query).to_dict())
-        try:
-            responses = _client().msearch(body=body)["responses"]
-        except (TransportError, ApiError) as exc:
-            raise SearchUnavailable(_reason(exc)) from exc
+        responses = self._msearch(body)
         pages = []
         for query, response in zip(queries, responses, strict=True):
-            problem = _response_problem(response)
-            if problem:
-                raise SearchUnavailable(problem)
             try:
                 hits = response["hits"]
                 pages.append(
@@ -685,6 +689,40 @@ class ElasticsearchBackend:
             except (KeyError, TypeError, ValueError) as exc:
                 raise SearchUnavailable(f"Elasticsearch answered oddly: {exc!r}") from exc
         return pages
+
+    def _msearch(self, body: list[dict]) -> list[dict]:
+        """The ``_msearch`` answers, asked once more if the first failed in passing.
+
+        When a node leaves, a search it was part of can fail (5xx, a shard
+        copy gone) while the other copies are still there: asking again a
+        moment later finds them. A timeout is not asked again (the person
+        has waited long enough: the database answers instead).
+        """
+        for attempt in range(SEARCH_RETRIES + 1):
+            if attempt:
+                _sleep(SEARCH_RETRY_PAUSE)
+            try:
+                responses = _client().msearch(body=body)["responses"]
+            except ConnectionTimeout as exc:
+                raise SearchUnavailable(_reason(exc)) from exc
+            except (TransportError, ApiError) as exc:
+                problem, transient = _reason(exc), _is_retryable(exc)
+            else:
+                problems = [_response_problem(response) for response in responses]
+                problem = next((p for p in problems if p), None)
+                if problem is None:
+                    return responses
+                failed = [r for r, p in zip(responses, problems, strict=True) if p]
+                transient = all(_transient(r) for r in failed)
+            if not transient:
+                break
+        raise SearchUnavailable(problem)
+
+
+def _transient(response: dict) -> bool:
+    """A failed ``_msearch`` answer that may well succeed if asked again at once."""
+    status = response.get("status", 500)
+    return "error" not in response or status >= 500 or status == 429
 
 
 def _reason(exc: Exception) -> str:
