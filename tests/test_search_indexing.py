@@ -354,3 +354,27 @@ def test_a_failing_elasticsearch_search_is_answered_by_the_database(
     warnings = [r for r in caplog.records if r.name == "directory.search"]
     assert len(warnings) == 1
     assert "fell back to the database" in warnings[0].getMessage()
+
+
+def test_a_search_that_fails_in_passing_is_asked_again_and_answered_by_elasticsearch(
+    settings, monkeypatch, caplog, no_waiting
+):
+    """A node leaving can fail one search (its shard copy went); the next finds the replica."""
+    ok = {
+        "timed_out": False,
+        "_shards": {"total": 3, "successful": 3, "failed": 0},
+        "hits": {"total": {"value": 0}, "hits": []},
+    }
+    answers = iter([{"responses": [RED]}, {"responses": [ok]}])
+
+    class NodeLeaving:
+        def msearch(self, body):
+            return next(answers)
+
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
+    monkeypatch.setattr(elastic, "_client", NodeLeaving)
+    with caplog.at_level(logging.WARNING, logger="directory.search"):
+        page = search(ListingQuery(text="swimming"))
+    assert page.backend == "elasticsearch"
+    assert no_waiting == [elastic.SEARCH_RETRY_PAUSE]
+    assert not [r for r in caplog.records if r.name == "directory.search"]
