@@ -399,12 +399,14 @@ def _explain_wrapper(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
-def report(n: int, index_s: float, snapshot_s: float, timings) -> None:
+def report(n: int, index_s: float, snapshot_s: float | None, timings) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n== {n:,} listings (load average now {load})")
     print(f"Elasticsearch bulk indexing: {n / index_s:,.0f} listings/s ({index_s:.1f} s)")
-    print(f"PostgreSQL snapshot writing: {n / snapshot_s:,.0f} listings/s ({snapshot_s:.1f} s)")
-    paths = ["ES API", "ES raw", "PG backend", "PG API"]
+    paths = ["ES API", "ES raw"]
+    if snapshot_s is not None:
+        print(f"PostgreSQL snapshot writing: {n / snapshot_s:,.0f} listings/s ({snapshot_s:.1f} s)")
+        paths += ["PG backend", "PG API"]
     header = f"{'query':<18}" + "".join(f"{p + ' p50/p95 ms':>24}" for p in paths)
     print(header + f"{'ES API/raw p95':>16}")
     for kind in [*QUERY_KINDS, "all"]:
@@ -430,6 +432,11 @@ def main() -> int:
         "--pg-queries",
         type=int,
         help="timed PostgreSQL queries of each kind (default: as --queries; fewer at 1M)",
+    )
+    parser.add_argument(
+        "--skip-postgres",
+        action="store_true",
+        help="Elasticsearch figures only: no snapshots written, no PostgreSQL queries timed",
     )
     parser.add_argument("--warmup", type=int, default=20, help="untimed queries of each kind first")
     parser.add_argument("--seed", type=int, default=2024)
@@ -480,8 +487,11 @@ def main() -> int:
         first_log = SearchLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         try:
             # The same listings twice (same seed), made as they are written.
-            snapshot_s = write_snapshots(synthetic_documents(n, sectors, random.Random(args.seed)))
-            print(f"  {n:,} snapshots written to PostgreSQL in {snapshot_s:.0f} s", flush=True)
+            snapshot_s = None
+            if not args.skip_postgres:
+                docs = synthetic_documents(n, sectors, random.Random(args.seed))
+                snapshot_s = write_snapshots(docs)
+                print(f"  {n:,} snapshots written to PostgreSQL in {snapshot_s:.0f} s", flush=True)
             index_s, _ = index_in_elasticsearch(
                 synthetic_documents(n, sectors, random.Random(args.seed)), n
             )
@@ -491,7 +501,9 @@ def main() -> int:
             timings = time_queries(
                 mix,
                 warmup=args.warmup * len(QUERY_KINDS),
-                pg_limit=(args.warmup + args.pg_queries) * len(QUERY_KINDS)
+                pg_limit=0
+                if args.skip_postgres
+                else (args.warmup + args.pg_queries) * len(QUERY_KINDS)
                 if args.pg_queries is not None
                 else None,
             )

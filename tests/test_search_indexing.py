@@ -294,6 +294,14 @@ def test_restart_discards_a_half_built_index(es_directory, monkeypatch, capsys):
     assert not real.indices.exists(index=half_built)
 
 
+def test_publishing_during_a_rebuild_also_reaches_the_index_being_built(es_directory):
+    build = elastic.resumable_build()
+    elastic.index_documents([doc(990_001)])
+    assert elasticsearch.get_client().exists(index=build.index, id=990_001)
+    elastic.delete_documents([990_001])
+    assert not elasticsearch.get_client().exists(index=build.index, id=990_001)
+
+
 def test_an_unreachable_elasticsearch_stops_the_rebuild_before_it_starts(settings):
     settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
     elasticsearch.get_client.cache_clear()

@@ -31,7 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import islice
 
@@ -124,8 +124,9 @@ class BulkOptions:
         return settings.ELASTICSEARCH_BULK_TIMEOUT
 
 
-# Publishing a listing must not hang a moderator's request for minutes.
-LIVE_BULK = BulkOptions(in_flight=1, request_timeout=None, max_retries=2, initial_backoff=0.5)
+# Publishing a listing must not hang a moderator's request for minutes (its
+# request timeout is ELASTICSEARCH_TIMEOUT, as for a search).
+LIVE_BULK = BulkOptions(in_flight=1, max_retries=2, initial_backoff=0.5)
 
 
 class ListingDocument(Document):
@@ -243,7 +244,7 @@ def _building_indices() -> dict[str, dict]:
     live = set(_indices_behind_alias())
     found = {}
     try:
-        mappings = client.indices.get_mapping(index=f"{index_name()}-*")
+        mappings = client.indices.get_mapping(index=f"{index_name()}-*", allow_no_indices=True)
     except NotFoundError:
         return found
     for name, body in mappings.items():
@@ -482,16 +483,14 @@ def index_documents(docs, *, index: str | None = None) -> int:
         return 0
     if index is not None:
         return bulk_index(docs, index)
+    options = replace(LIVE_BULK, request_timeout=settings.ELASTICSEARCH_TIMEOUT)
     target = ensure_index()
-    options = BulkOptions(
-        chunk_size=LIVE_BULK.chunk_size,
-        in_flight=LIVE_BULK.in_flight,
-        request_timeout=settings.ELASTICSEARCH_TIMEOUT,
-        max_retries=LIVE_BULK.max_retries,
-        initial_backoff=LIVE_BULK.initial_backoff,
-    )
     written = bulk_index(docs, target, options=options)
     _client().indices.refresh(index=target)
+    # A rebuild in progress may already have passed these listings: write them
+    # there too, or they would be missing (or stale) once it is swapped in.
+    for building in _building_indices():
+        bulk_index(docs, building, options=options)
     return written
 
 
@@ -500,9 +499,11 @@ def delete_documents(ids) -> None:
     ids = list(ids)
     if not ids:
         return
-    target = ensure_index()
-    actions = ({"_op_type": "delete", "_index": target, "_id": pk} for pk in ids)
-    helpers.bulk(_client(), actions, chunk_size=BULK_CHUNK_SIZE, ignore_status=(404,), refresh=True)
+    for target in [ensure_index(), *_building_indices()]:
+        actions = ({"_op_type": "delete", "_index": target, "_id": pk} for pk in ids)
+        helpers.bulk(
+            _client(), actions, chunk_size=BULK_CHUNK_SIZE, ignore_status=(404,), refresh=True
+        )
 
 
 def _point(origin: tuple[float, float]) -> dict:
