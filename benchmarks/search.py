@@ -15,6 +15,7 @@ is removed at the end (``--keep`` leaves it, for EXPLAIN ANALYZE by hand).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import re
@@ -152,13 +153,16 @@ def unit_code(rng: random.Random) -> str:
     return rng.choice(POSTCODE_LETTERS) + rng.choice(POSTCODE_LETTERS)
 
 
-def synthetic_documents(n: int, sectors, rng: random.Random) -> list[dict]:
-    """``listing_document`` dicts for n plausible listings (providers, clubs, PAs...)."""
+def synthetic_documents(n: int, sectors, rng: random.Random):
+    """``listing_document`` dicts for n plausible listings (providers, clubs, PAs...).
+
+    A generator: a million listings are made one at a time, never all held
+    at once. The same ``rng`` state gives the same listings.
+    """
     from directory import taxonomy
 
     outcome_names = dict(taxonomy.OUTCOMES)
     category_names = dict(taxonomy.CATEGORIES)
-    docs = []
     for i in range(n):
         kind = rng.choices(
             ["provider", "club", "pa", "ulo", "peer_group"], weights=[40, 25, 25, 5, 5]
@@ -193,7 +197,7 @@ def synthetic_documents(n: int, sectors, rng: random.Random) -> list[dict]:
                 price = f"{rng.choice([3, 4.5, 5, 6, 8, 10, 12, 25, 35, 60, 120]):.2f}"
                 unit = rng.choice(["session", "hour", "month", "day"])
         languages = ["en"] + ([rng.choice(LANGUAGES)] if rng.random() < 0.15 else [])
-        docs.append(
+        yield (
             {
                 "id": FIRST_ID + i,
                 "kind": kind,
@@ -224,7 +228,6 @@ def synthetic_documents(n: int, sectors, rng: random.Random) -> list[dict]:
                 ],
             }
         )
-    return docs
 
 
 def query_mix(n_each: int, sectors, rng: random.Random) -> list[tuple[str, dict]]:
@@ -285,26 +288,45 @@ def write_snapshots(docs, batch: int = 2_000) -> float:
     from directory.search.records import save_records
 
     started = time.perf_counter()
-    for start in range(0, len(docs), batch):
-        save_records(docs[start : start + batch])
+    while chunk := list(itertools.islice(docs, batch)):
+        save_records(chunk)
     return time.perf_counter() - started
 
 
-def index_in_elasticsearch(docs) -> tuple[float, str]:
-    """Bulk-index into a fresh index the way rebuild_directory_index does; seconds taken."""
+def index_in_elasticsearch(docs, n: int) -> tuple[float, str]:
+    """Bulk-index into a fresh index the way rebuild_directory_index does; seconds taken.
+
+    Documents are made as they are sent (a generator), so the time includes
+    making them, as a rebuild's includes reading them; progress is printed
+    every 30 s.
+    """
     from directory.search import elastic
 
     started = time.perf_counter()
+    last = [started]
+
+    def progress(done: int, _last_id: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= 30:
+            last[0] = now
+            rate = done / (now - started)
+            print(f"  indexed {done:,} of {n:,} ({rate:,.0f}/s)", flush=True)
+
     name = elastic.create_index(bulk=True)
-    elastic.index_documents(docs, index=name)
+    elastic.bulk_index(docs, name, on_chunk=progress)
     elastic.finish_bulk(name)
     elapsed = time.perf_counter() - started
     elastic.swap_alias(name)
     return elapsed, name
 
 
-def time_queries(mix, warmup: int):
-    """Milliseconds per query, by (path, query kind). Paths are interleaved per query."""
+def time_queries(mix, warmup: int, pg_limit: int | None = None):
+    """Milliseconds per query, by (path, query kind). Paths are interleaved per query.
+
+    With ``pg_limit`` the PostgreSQL paths run only for the first ``pg_limit``
+    queries of the mix (at a million listings they take long and are only
+    recorded for information).
+    """
     from django.conf import settings
     from django.test import Client
     from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -341,6 +363,8 @@ def time_queries(mix, warmup: int):
     for i, (kind, params) in enumerate(mix):
         query = listing_query(params)
         for path, run in paths.items():
+            if pg_limit is not None and i >= pg_limit and path.startswith("PG"):
+                continue
             started = time.perf_counter()
             run(params, query)
             elapsed_ms = (time.perf_counter() - started) * 1000
@@ -375,12 +399,14 @@ def _explain_wrapper(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
-def report(n: int, index_s: float, snapshot_s: float, timings) -> None:
+def report(n: int, index_s: float, snapshot_s: float | None, timings) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n== {n:,} listings (load average now {load})")
     print(f"Elasticsearch bulk indexing: {n / index_s:,.0f} listings/s ({index_s:.1f} s)")
-    print(f"PostgreSQL snapshot writing: {n / snapshot_s:,.0f} listings/s ({snapshot_s:.1f} s)")
-    paths = ["ES API", "ES raw", "PG backend", "PG API"]
+    paths = ["ES API", "ES raw"]
+    if snapshot_s is not None:
+        print(f"PostgreSQL snapshot writing: {n / snapshot_s:,.0f} listings/s ({snapshot_s:.1f} s)")
+        paths += ["PG backend", "PG API"]
     header = f"{'query':<18}" + "".join(f"{p + ' p50/p95 ms':>24}" for p in paths)
     print(header + f"{'ES API/raw p95':>16}")
     for kind in [*QUERY_KINDS, "all"]:
@@ -402,6 +428,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--listings", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200, help="timed queries of each kind")
+    parser.add_argument(
+        "--pg-queries",
+        type=int,
+        help="timed PostgreSQL queries of each kind (default: as --queries; fewer at 1M)",
+    )
+    parser.add_argument(
+        "--skip-postgres",
+        action="store_true",
+        help="Elasticsearch figures only: no snapshots written, no PostgreSQL queries timed",
+    )
     parser.add_argument("--warmup", type=int, default=20, help="untimed queries of each kind first")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--keep", action="store_true", help="leave the data for inspection")
@@ -446,18 +482,31 @@ def main() -> int:
         f"{os.cpu_count()} CPUs"
     )
     for n in args.listings:
-        rng = random.Random(args.seed)
+        rng = random.Random(args.seed + 1)  # the queries'
         clean_up(max(args.listings))  # a run stopped half-way may have left some behind
         first_log = SearchLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         try:
-            docs = synthetic_documents(n, sectors, rng)
-            snapshot_s = write_snapshots(docs)
-            index_s, _ = index_in_elasticsearch(docs)
-            del docs
+            # The same listings twice (same seed), made as they are written.
+            snapshot_s = None
+            if not args.skip_postgres:
+                docs = synthetic_documents(n, sectors, random.Random(args.seed))
+                snapshot_s = write_snapshots(docs)
+                print(f"  {n:,} snapshots written to PostgreSQL in {snapshot_s:.0f} s", flush=True)
+            index_s, _ = index_in_elasticsearch(
+                synthetic_documents(n, sectors, random.Random(args.seed)), n
+            )
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE directory_listingrecord, directory_listingrecordlocation")
             mix = query_mix(args.queries + args.warmup, sectors, rng)
-            timings = time_queries(mix, warmup=args.warmup * len(QUERY_KINDS))
+            timings = time_queries(
+                mix,
+                warmup=args.warmup * len(QUERY_KINDS),
+                pg_limit=0
+                if args.skip_postgres
+                else (args.warmup + args.pg_queries) * len(QUERY_KINDS)
+                if args.pg_queries is not None
+                else None,
+            )
             report(n, index_s, snapshot_s, timings)
             if args.explain:
                 explain(mix)

@@ -1,4 +1,9 @@
-"""The connection to Elasticsearch, when ELASTICSEARCH_URL is set."""
+"""The connection to Elasticsearch, when ELASTICSEARCH_URL is set.
+
+ELASTICSEARCH_URL may name several nodes of one cluster, comma-separated: the
+client then spreads requests over them and, when one cannot be reached, tries
+the next, so losing a node loses no search.
+"""
 
 import logging
 from functools import cache
@@ -12,16 +17,27 @@ def is_configured() -> bool:
     return bool(settings.ELASTICSEARCH_URL)
 
 
+def node_urls() -> list[str]:
+    return [url.strip() for url in settings.ELASTICSEARCH_URL.split(",") if url.strip()]
+
+
 @cache
 def get_client():
-    """One shared client per process (it pools connections)."""
+    """One shared client per process (it pools connections).
+
+    A request that fails to connect, or gets 502/503/504, is tried once on
+    each other node; a timeout is not retried (a search that timed out is
+    answered from the database instead, and bulk indexing has its own retries).
+    """
     from elasticsearch import Elasticsearch
 
+    urls = node_urls()
     return Elasticsearch(
-        settings.ELASTICSEARCH_URL,
+        urls,
         request_timeout=settings.ELASTICSEARCH_TIMEOUT,
         retry_on_timeout=False,
-        max_retries=0,
+        max_retries=len(urls) - 1,
+        retry_on_status=(502, 503, 504),
     )
 
 

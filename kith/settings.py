@@ -256,6 +256,14 @@ WAGTAIL_USER_EDIT_FORM = None
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL").strip()
 ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "kith")
 ELASTICSEARCH_TIMEOUT = float(env_str("ELASTICSEARCH_TIMEOUT", "5"))
+# Index layout: one shard and no replica suit a single node; a cluster of three
+# with one replica keeps answering when a node is lost (scripts/services/README.md).
+ELASTICSEARCH_NUMBER_OF_SHARDS = env_int("ELASTICSEARCH_NUMBER_OF_SHARDS", 1)
+ELASTICSEARCH_NUMBER_OF_REPLICAS = env_int("ELASTICSEARCH_NUMBER_OF_REPLICAS", 0)
+# While a rebuild fills a new index: how often it is refreshed ("-1": not at
+# all until the end) and how long one bulk request may take before it is retried.
+ELASTICSEARCH_BULK_REFRESH_INTERVAL = env_str("ELASTICSEARCH_BULK_REFRESH_INTERVAL", "-1").strip()
+ELASTICSEARCH_BULK_TIMEOUT = float(env_str("ELASTICSEARCH_BULK_TIMEOUT", "60"))
 
 # --- Payments ---------------------------------------------------------------
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")

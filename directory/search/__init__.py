@@ -3,9 +3,10 @@
     from directory.search import search, ListingQuery
     page = search(ListingQuery(outcomes=("physical-health",), origin=(53.40, -2.15)))
 
-With ELASTICSEARCH_URL set, Elasticsearch answers; if it cannot be reached the
-database backend answers instead and the fall-back is logged, so the directory
-never fails because the search service is down.
+With ELASTICSEARCH_URL set, Elasticsearch answers; if it cannot answer (down,
+timing out, a node lost with no other to try, a red cluster, a 5xx) the
+database backend answers that request instead and the fall-back is logged in
+one line, so the directory never fails because the search service does.
 """
 
 from __future__ import annotations

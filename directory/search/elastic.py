@@ -25,11 +25,20 @@ answers, then swap them in one step.
 
 from __future__ import annotations
 
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import islice
 
 from django.conf import settings
 from django.utils import timezone
-from elastic_transport import TransportError
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout, TransportError
 from elasticsearch import ApiError, NotFoundError, helpers
 from elasticsearch.dsl import (
     Boolean,
@@ -62,6 +71,8 @@ from directory.search.query import (
     SortOrder,
 )
 
+logger = logging.getLogger("directory.search")
+
 # A word matched only as the start of a longer word counts for less than the
 # whole word, so "swim" ranks "Swim club" above "Swimming lessons".
 PREFIX_WEIGHT = 0.5
@@ -71,6 +82,52 @@ PREFIX_WEIGHT = 0.5
 _NOT_RETURNED = ["description", "taxonomy_text"]
 
 BULK_CHUNK_SIZE = 500
+
+# Bulk requests answered with these statuses (Elasticsearch busy: 429; a node
+# restarting or lost: 5xx), or not answered in time, are sent again after a
+# growing pause; so are single documents rejected with them.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+_sleep = time.sleep  # tests replace it to retry without waiting
+
+# A search that failed in passing (a node leaving) is asked again once, after this pause.
+SEARCH_RETRIES = 1
+SEARCH_RETRY_PAUSE = 0.05
+
+
+class IndexingFailed(Exception):
+    """Bulk indexing gave up: retries used up, or Elasticsearch refused a document."""
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    """How hard bulk indexing pushes and how patiently it retries.
+
+    ``in_flight`` requests are sent at once (two keep Elasticsearch indexing
+    while this process encodes the next chunk, on two cores); a request that
+    fails as in ``RETRY_STATUSES`` or times out after ``request_timeout``
+    seconds is retried up to ``max_retries`` times, waiting
+    ``initial_backoff`` seconds, then twice as long each time up to
+    ``max_backoff``.
+    """
+
+    chunk_size: int = BULK_CHUNK_SIZE
+    in_flight: int = 2
+    request_timeout: float | None = None  # None: settings.ELASTICSEARCH_BULK_TIMEOUT
+    max_retries: int = 8
+    initial_backoff: float = 1.0
+    max_backoff: float = 60.0
+
+    def timeout(self) -> float:
+        if self.request_timeout is not None:
+            return self.request_timeout
+        return settings.ELASTICSEARCH_BULK_TIMEOUT
+
+
+# Publishing a listing must not hang a moderator's request for minutes (its
+# request timeout is ELASTICSEARCH_TIMEOUT, as for a search).
+LIVE_BULK = BulkOptions(in_flight=1, max_retries=2, initial_backoff=0.5)
 
 
 class ListingDocument(Document):
@@ -114,45 +171,161 @@ def _client():
     return elasticsearch.get_client()
 
 
+def _admin():
+    """The client for creating, filling and swapping indices: these may take longer
+    than a search on a busy cluster, so they wait as long as a bulk request."""
+    return _client().options(request_timeout=settings.ELASTICSEARCH_BULK_TIMEOUT)
+
+
 def _index(name: str) -> Index:
     index = Index(name, using=_client())
-    # One node (docker-compose, CI): replicas could never be assigned.
-    index.settings(number_of_shards=1, number_of_replicas=0)
+    # One shard, no replica by default: on one node (docker-compose, CI)
+    # replicas could never be assigned. A cluster sets both in the environment.
+    index.settings(
+        number_of_shards=settings.ELASTICSEARCH_NUMBER_OF_SHARDS,
+        number_of_replicas=settings.ELASTICSEARCH_NUMBER_OF_REPLICAS,
+    )
     index.document(ListingDocument)
     return index
+
+
+def mapping_fingerprint() -> str:
+    """Changes whenever the mapping does, so a rebuild never resumes into an outdated index."""
+    import hashlib
+
+    mapping = json.dumps(ListingDocument._doc_type.mapping.to_dict(), sort_keys=True)
+    return hashlib.sha256(mapping.encode()).hexdigest()[:16]
 
 
 def create_index(*, bulk: bool = False) -> str:
     """Create a new, empty, versioned index (not yet behind the alias); return its name.
 
-    With ``bulk`` the index is not refreshed every second while it fills
-    (new segments that a rebuild would only merge away again); call
-    ``finish_bulk`` before using it.
+    With ``bulk`` the index is not refreshed while it fills (new segments that
+    a rebuild would only merge away again; ELASTICSEARCH_BULK_REFRESH_INTERVAL)
+    and has no replicas yet (each document is written once, not once per
+    copy); it is marked as being built, for ``resumable_build`` to find.
+    Call ``finish_bulk`` before using it.
     """
     name = f"{index_name()}-{timezone.now():%Y%m%d%H%M%S%f}"
     index = _index(name)
     if bulk:
-        index.settings(refresh_interval="-1")
-    index.create()
+        index.settings(
+            refresh_interval=settings.ELASTICSEARCH_BULK_REFRESH_INTERVAL, number_of_replicas=0
+        )
+    body = index.to_dict()
+    if bulk:
+        body.setdefault("mappings", {})["_meta"] = {
+            BUILD_META: {
+                "state": "building",
+                "last_id": 0,
+                "started_at": timezone.now().isoformat(),
+                "mapping": mapping_fingerprint(),
+            }
+        }
+    _admin().indices.create(index=name, **body)
     return name
 
 
+# The key in a building index's mapping ``_meta`` that records how far it got.
+BUILD_META = "kith_rebuild"
+
+
+@dataclass(frozen=True)
+class Build:
+    """A new index being filled by ``rebuild_directory_index``, and how far it got."""
+
+    index: str
+    last_id: int  # every live listing with a primary key up to this is in the index
+    started_at: str  # ISO time the build began (snapshots older than this are stale)
+    resumed: bool
+
+
+def _building_indices() -> dict[str, dict]:
+    """Half-built indices of this prefix (not behind the alias), with their build state."""
+    client = _admin()
+    live = set(_indices_behind_alias())
+    found = {}
+    try:
+        mappings = client.indices.get_mapping(index=f"{index_name()}-*", allow_no_indices=True)
+    except NotFoundError:
+        return found
+    for name, body in mappings.items():
+        meta = (body.get("mappings") or {}).get("_meta") or {}
+        state = meta.get(BUILD_META)
+        if name not in live and state and state.get("state") == "building":
+            found[name] = state
+    return found
+
+
+def resumable_build(*, restart: bool = False) -> Build:
+    """The build to continue (the newest half-built index, same mapping) or a new one.
+
+    Half-built indices that will not be continued (older ones, another
+    mapping, or all of them with ``restart``) are deleted.
+    """
+    building = _building_indices()
+    chosen = None
+    if not restart:
+        fingerprint = mapping_fingerprint()
+        for name in sorted(building, reverse=True):
+            if building[name].get("mapping") == fingerprint:
+                chosen = name
+                break
+    for name in building:
+        if name != chosen:
+            _admin().indices.delete(index=name, ignore_unavailable=True)
+    if chosen:
+        state = building[chosen]
+        return Build(chosen, int(state["last_id"]), state["started_at"], resumed=True)
+    name = create_index(bulk=True)
+    state = _building_indices()[name]
+    return Build(name, 0, state["started_at"], resumed=False)
+
+
+def save_checkpoint(build: Build, last_id: int) -> None:
+    """Record that every live listing up to ``last_id`` is in the building index."""
+    state = {
+        "state": "building",
+        "last_id": last_id,
+        "started_at": build.started_at,
+        "mapping": mapping_fingerprint(),
+    }
+    _admin().indices.put_mapping(index=build.index, meta={BUILD_META: state})
+
+
 def finish_bulk(name: str) -> None:
-    """Restore the usual refresh interval and make everything indexed so far searchable."""
-    _client().indices.put_settings(index=name, settings={"index": {"refresh_interval": None}})
-    _client().indices.refresh(index=name)
+    """Make a filled index ready to search: usual refresh, its replicas, everything visible.
+
+    Waits until every primary shard is assigned (yellow), so swapping it in
+    never exposes an index that cannot answer; replicas copy in the background.
+    """
+    client = _admin()
+    client.indices.put_settings(
+        index=name,
+        settings={
+            "index": {
+                "refresh_interval": None,
+                "number_of_replicas": settings.ELASTICSEARCH_NUMBER_OF_REPLICAS,
+            }
+        },
+    )
+    client.indices.refresh(index=name)
+    client.options(request_timeout=settings.ELASTICSEARCH_BULK_TIMEOUT + 10).cluster.health(
+        index=name, wait_for_status="yellow", timeout="60s"
+    )
+    client.indices.put_mapping(index=name, meta={BUILD_META: {"state": "complete"}})
 
 
 def _indices_behind_alias() -> list[str]:
     try:
-        return sorted(_client().indices.get_alias(name=index_name()).keys())
+        return sorted(_admin().indices.get_alias(name=index_name()).keys())
     except NotFoundError:
         return []
 
 
 def swap_alias(new: str) -> None:
     """Point the alias at ``new`` in one step, then drop the indices it pointed at."""
-    client = _client()
+    client = _admin()
     alias = index_name()
     old = [name for name in _indices_behind_alias() if name != new]
     if not old and client.indices.exists(index=alias):
@@ -183,7 +356,7 @@ def recreate_index() -> str:
 
 def delete_index() -> None:
     """Drop the alias and every index behind it (tests and benchmarks clean up with this)."""
-    client = _client()
+    client = _admin()
     for name in _indices_behind_alias():
         client.indices.delete(index=name, ignore_unavailable=True)
     client.indices.delete(index=index_name(), ignore_unavailable=True)
@@ -202,6 +375,101 @@ def es_source(doc: dict) -> dict:
     return source
 
 
+def _encode(index: str, doc: dict) -> tuple[int, bytes, bytes]:
+    header = json.dumps({"index": {"_index": index, "_id": doc["id"]}}).encode()
+    body = json.dumps(es_source(doc), separators=(",", ":"), ensure_ascii=False).encode()
+    return doc["id"], header, body
+
+
+def _is_retryable(exc: Exception) -> bool:
+    if isinstance(exc, (ConnectionTimeout, TransportConnectionError)):
+        return True
+    return isinstance(exc, ApiError) and exc.status_code in RETRY_STATUSES
+
+
+def send_chunk(client, lines: list[tuple[int, bytes, bytes]], options: BulkOptions, sleep=None):
+    """Index one chunk of encoded documents, retrying as ``options`` says; return how many.
+
+    A whole request is retried when it times out, cannot connect, or is
+    answered 429/5xx; documents the answer rejects with those statuses are
+    retried on their own. Anything else (a document Elasticsearch refuses)
+    raises ``IndexingFailed`` at once.
+    """
+    sleep = sleep or _sleep
+    pending = lines
+    written = 0
+    bulk_client = client.options(request_timeout=options.timeout())
+    for attempt in range(options.max_retries + 1):
+        if attempt:
+            sleep(min(options.max_backoff, options.initial_backoff * 2 ** (attempt - 1)))
+        try:
+            response = bulk_client.bulk(
+                operations=[part for _, header, body in pending for part in (header, body)]
+            )
+        except (TransportError, ApiError) as exc:
+            if not _is_retryable(exc):
+                raise IndexingFailed(f"Elasticsearch refused a bulk request: {exc}") from exc
+            reason = f"{exc.__class__.__name__}: {exc}"
+            logger.warning("Bulk request failed (%s); retry %d", reason, attempt + 1)
+            continue
+        retry = []
+        for line, item in zip(pending, response["items"], strict=True):
+            result = next(iter(item.values()))
+            status = result.get("status", 500)
+            if status < 300:
+                written += 1
+            elif status in RETRY_STATUSES:
+                retry.append(line)
+                reason = f"{status} {result.get('error', {}).get('type', '')}"
+            else:
+                raise IndexingFailed(f"Elasticsearch refused listing {line[0]}: {result}")
+        if not retry:
+            return written
+        pending = retry
+    raise IndexingFailed(
+        f"Gave up on {len(pending)} listings after {options.max_retries} retries ({reason})."
+    )
+
+
+def bulk_index(
+    docs: Iterable[dict],
+    index: str,
+    *,
+    options: BulkOptions = BulkOptions(),
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write listing documents into ``index`` in chunks; return how many were written.
+
+    ``docs`` may be a generator: at most ``options.in_flight`` + 1 chunks are
+    held at once, so memory stays flat however many listings there are.
+    Chunks complete in the order given; after each, ``on_chunk(written,
+    last_id)`` is called with the running total and the last listing id of
+    that chunk (every document up to it is then indexed, if ``docs`` come in
+    id order: what a resumable rebuild records).
+    """
+    client = _client()
+    docs = iter(docs)
+    written = 0
+    window = deque()
+    with ThreadPoolExecutor(max_workers=options.in_flight) as pool:
+        try:
+            while True:
+                chunk = [_encode(index, doc) for doc in islice(docs, options.chunk_size)]
+                if chunk:
+                    window.append((pool.submit(send_chunk, client, chunk, options), chunk[-1][0]))
+                while window and (len(window) >= options.in_flight or not chunk):
+                    future, last_id = window.popleft()
+                    written += future.result()
+                    if on_chunk:
+                        on_chunk(written, last_id)
+                if not chunk:
+                    return written
+        except BaseException:
+            for future, _ in window:
+                future.cancel()
+            raise
+
+
 def index_documents(docs, *, index: str | None = None) -> int:
     """Write (or replace) these listing documents in bulk; return how many were written.
 
@@ -215,22 +483,17 @@ def index_documents(docs, *, index: str | None = None) -> int:
     docs = list(docs)
     if not docs:
         return 0
-    live = index is None
-    target = ensure_index() if live else index
-    actions = (
-        {"_op_type": "index", "_index": target, "_id": doc["id"], "_source": es_source(doc)}
-        for doc in docs
-    )
-    if len(docs) <= BULK_CHUNK_SIZE:
-        written, _ = helpers.bulk(_client(), actions, chunk_size=BULK_CHUNK_SIZE, refresh=live)
-        return written
-    # Two requests in flight keep Elasticsearch indexing while this process
-    # encodes the next chunk: about 1.5 times the rate of one at a time on
-    # two cores (benchmarks/search.py). Errors still raise BulkIndexError.
-    results = helpers.parallel_bulk(
-        _client(), actions, chunk_size=BULK_CHUNK_SIZE, thread_count=2, refresh=live
-    )
-    return sum(1 for ok, _ in results if ok)
+    if index is not None:
+        return bulk_index(docs, index)
+    options = replace(LIVE_BULK, request_timeout=settings.ELASTICSEARCH_TIMEOUT)
+    target = ensure_index()
+    written = bulk_index(docs, target, options=options)
+    _client().indices.refresh(index=target)
+    # A rebuild in progress may already have passed these listings: write them
+    # there too, or they would be missing (or stale) once it is swapped in.
+    for building in _building_indices():
+        bulk_index(docs, building, options=options)
+    return written
 
 
 def delete_documents(ids) -> None:
@@ -238,9 +501,11 @@ def delete_documents(ids) -> None:
     ids = list(ids)
     if not ids:
         return
-    target = ensure_index()
-    actions = ({"_op_type": "delete", "_index": target, "_id": pk} for pk in ids)
-    helpers.bulk(_client(), actions, chunk_size=BULK_CHUNK_SIZE, ignore_status=(404,), refresh=True)
+    for target in [ensure_index(), *_building_indices()]:
+        actions = ({"_op_type": "delete", "_index": target, "_id": pk} for pk in ids)
+        helpers.bulk(
+            _client(), actions, chunk_size=BULK_CHUNK_SIZE, ignore_status=(404,), refresh=True
+        )
 
 
 def _point(origin: tuple[float, float]) -> dict:
@@ -411,31 +676,92 @@ class ElasticsearchBackend:
         return self.search_many([query])[0]
 
     def search_many(self, queries: list[ListingQuery]) -> list[SearchPage]:
-        """Several searches in one round trip (``_msearch``), e.g. every goal of a plan."""
+        """Several searches in one round trip (``_msearch``), e.g. every goal of a plan.
+
+        Raises ``SearchUnavailable`` (``search()`` then answers from the
+        database) for anything a person could meet: Elasticsearch down or
+        timing out, every node tried gone, a 5xx, no index yet, or shards
+        missing (a red cluster), which with ``allow_partial_search_results``
+        off is an error rather than a page quietly missing listings.
+        """
         body = []
         for query in queries:
-            body.append({"index": index_name()})
+            body.append({"index": index_name(), "allow_partial_search_results": False})
             body.append(build_search(query).to_dict())
-        try:
-            responses = _client().msearch(body=body)["responses"]
-        except (TransportError, ApiError) as exc:
-            # Down, timed out, or no index yet: search() answers from the database instead.
-            raise SearchUnavailable(f"Elasticsearch could not answer: {exc}") from exc
+        responses = self._msearch(body)
         pages = []
         for query, response in zip(queries, responses, strict=True):
-            if "error" in response:
-                raise SearchUnavailable(f"Elasticsearch could not answer: {response['error']}")
-            hits = response["hits"]
-            pages.append(
-                SearchPage(
-                    count=hits["total"]["value"],
-                    results=[
-                        summary_from_source(hit["_source"], query.origin, hit.get("_score"))
-                        for hit in hits["hits"]
-                    ],
-                    page=query.page,
-                    page_size=query.page_size,
-                    backend=self.name,
+            try:
+                hits = response["hits"]
+                pages.append(
+                    SearchPage(
+                        count=hits["total"]["value"],
+                        results=[
+                            summary_from_source(hit["_source"], query.origin, hit.get("_score"))
+                            for hit in hits["hits"]
+                        ],
+                        page=query.page,
+                        page_size=query.page_size,
+                        backend=self.name,
+                    )
                 )
-            )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise SearchUnavailable(f"Elasticsearch answered oddly: {exc!r}") from exc
         return pages
+
+    def _msearch(self, body: list[dict]) -> list[dict]:
+        """The ``_msearch`` answers, asked once more if the first failed in passing.
+
+        When a node leaves, a search it was part of can fail (5xx, a shard
+        copy gone) while the other copies are still there: asking again a
+        moment later finds them. A timeout is not asked again (the person
+        has waited long enough: the database answers instead).
+        """
+        for attempt in range(SEARCH_RETRIES + 1):
+            if attempt:
+                _sleep(SEARCH_RETRY_PAUSE)
+            try:
+                responses = _client().msearch(body=body)["responses"]
+            except ConnectionTimeout as exc:
+                raise SearchUnavailable(_reason(exc)) from exc
+            except (TransportError, ApiError) as exc:
+                problem, transient = _reason(exc), _is_retryable(exc)
+            else:
+                problems = [_response_problem(response) for response in responses]
+                problem = next((p for p in problems if p), None)
+                if problem is None:
+                    return responses
+                failed = [r for r, p in zip(responses, problems, strict=True) if p]
+                transient = all(_transient(r) for r in failed)
+            if not transient:
+                break
+        raise SearchUnavailable(problem)
+
+
+def _transient(response: dict) -> bool:
+    """A failed ``_msearch`` answer that may well succeed if asked again at once."""
+    status = response.get("status", 500)
+    return "error" not in response or status >= 500 or status == 429
+
+
+def _reason(exc: Exception) -> str:
+    """One line for the log: what went wrong, without a traceback."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, ApiError):
+        return f"Elasticsearch answered {status} ({exc.message})"
+    return f"Elasticsearch could not be reached ({exc.__class__.__name__}: {exc})"
+
+
+def _response_problem(response: dict) -> str | None:
+    """Why one ``_msearch`` answer cannot be shown, or None if it can."""
+    if "error" in response:
+        error = response["error"]
+        kind = error.get("type", "error") if isinstance(error, dict) else error
+        return f"Elasticsearch answered {response.get('status', 'an error')} ({kind})"
+    if response.get("timed_out"):
+        return "Elasticsearch timed out before searching every shard"
+    shards = response.get("_shards") or {}
+    if shards.get("failed"):
+        done, total = shards.get("successful"), shards.get("total")
+        return f"Elasticsearch searched only {done} of {total} shards"
+    return None

@@ -43,6 +43,26 @@ def documents_for(listing_ids) -> list[dict]:
     ]
 
 
+def iter_documents(*, after: int = 0, chunk_size: int = 500, each_chunk=None):
+    """Every live listing with a primary key above ``after`` as a document, in key order.
+
+    Read a page at a time by key (``pk > last``), never all at once, so a
+    million listings take the memory of one page. ``each_chunk(docs)`` is
+    called with each page before its documents are yielded (a rebuild writes
+    the database snapshots there).
+    """
+    last = after
+    while True:
+        pages = list(live_listings().filter(pk__gt=last).order_by("pk")[:chunk_size])
+        if not pages:
+            return
+        docs = [listing_document(page) for page in pages]
+        if each_chunk:
+            each_chunk(docs)
+        yield from docs
+        last = pages[-1].pk
+
+
 def index_listings(listing_ids) -> int:
     """(Re)write the snapshots of these listings; ones no longer live are removed."""
     listing_ids = list(listing_ids)

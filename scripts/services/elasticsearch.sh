@@ -2,8 +2,13 @@
 # A throwaway single-node Elasticsearch for tests and local development.
 #
 #   scripts/services/elasticsearch.sh start|stop|status|url
+#   scripts/services/elasticsearch.sh cluster-start|cluster-stop [N]|cluster-status|cluster-url
 #
 # Idempotent: `start` on a running node and `stop` on a stopped one are no-ops.
+# The cluster-* commands run a local cluster of three nodes instead (to try
+# replicas and losing a node): `cluster-stop 2` stops node 2 only, and
+# `cluster-start` starts whichever nodes are not running; `cluster-url` prints
+# the nodes' URLs comma-separated, as ELASTICSEARCH_URL takes them.
 # The node listens on 127.0.0.1:${KITH_ES_PORT:-9200} only, with security off
 # and the disk watermarks off. The distribution is the
 # "integ-test-zip" build that Elastic publishes on Maven Central (the only
@@ -24,6 +29,9 @@
 #   KITH_ES_HEAP          JVM heap, default 512m
 #   KITH_ES_START_TIMEOUT seconds to wait for a yellow cluster, default 120
 #   ES_JAVA_HOME          JDK to run with (default: the `java` on PATH)
+#   KITH_ES_CLUSTER_HTTP_PORTS       cluster HTTP ports, default "9301 9302 9303"
+#   KITH_ES_CLUSTER_TRANSPORT_PORTS  cluster transport ports, default "9401 9402 9403"
+#   KITH_ES_CLUSTER_HEAP             JVM heap of each cluster node, default 512m
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -47,6 +55,11 @@ ES_HOME=$SERVICES_DIR/elasticsearch-$VERSION
 STATE=$SERVICES_DIR/elasticsearch          # data, logs, pid file
 PIDFILE=$STATE/elasticsearch.pid
 URL="http://127.0.0.1:$PORT"
+NODE_NAME=kith-es
+LOG_NAME=kith                                # the log file is <cluster name>.log
+CLUSTER_HTTP_PORTS=(${KITH_ES_CLUSTER_HTTP_PORTS:-9301 9302 9303})
+CLUSTER_TRANSPORT_PORTS=(${KITH_ES_CLUSTER_TRANSPORT_PORTS:-9401 9402 9403})
+CLUSTER_NODE=0                               # 1..3 while working on a cluster node
 
 say() { printf 'elasticsearch.sh: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -102,6 +115,19 @@ healthy() {
         | grep -Eq '"status":"(yellow|green)"'
 }
 
+use_node() {
+    # Point PORT, STATE, PIDFILE, URL... at node $1 (1-based) of the local cluster.
+    CLUSTER_NODE=$1
+    [ "$1" -ge 1 ] && [ "$1" -le "${#CLUSTER_HTTP_PORTS[@]}" ] || die "no cluster node $1"
+    PORT=${CLUSTER_HTTP_PORTS[$(($1 - 1))]}
+    STATE=$SERVICES_DIR/elasticsearch-cluster/node-$1
+    PIDFILE=$STATE/elasticsearch.pid
+    URL="http://127.0.0.1:$PORT"
+    NODE_NAME=kith-es-$1
+    LOG_NAME=kith-cluster
+    HEAP=${KITH_ES_CLUSTER_HEAP:-512m}
+}
+
 fetch() {
     [ -d "$ES_HOME" ] && return 0
     mkdir -p "$DOWNLOADS"
@@ -152,11 +178,24 @@ settings() {
     # The -E flags for this distribution. Unknown settings stop the node, so the
     # security switch is only passed when the security module is present.
     local s=(
-        -E cluster.name=kith
-        -E node.name=kith-es
-        -E discovery.type=single-node
+        -E "cluster.name=$LOG_NAME"
+        -E "node.name=$NODE_NAME"
         -E network.host=127.0.0.1
         -E "http.port=$PORT"
+    )
+    if [ "$CLUSTER_NODE" = 0 ]; then
+        s+=(-E discovery.type=single-node)
+    else
+        local seeds masters i
+        seeds=$(printf '127.0.0.1:%s,' "${CLUSTER_TRANSPORT_PORTS[@]}")
+        masters=$(for i in "${!CLUSTER_HTTP_PORTS[@]}"; do printf 'kith-es-%s,' $((i + 1)); done)
+        s+=(
+            -E "transport.port=${CLUSTER_TRANSPORT_PORTS[$((CLUSTER_NODE - 1))]}"
+            -E "discovery.seed_hosts=${seeds%,}"
+            -E "cluster.initial_master_nodes=${masters%,}"
+        )
+    fi
+    s+=(
         -E "path.data=$STATE/data"
         -E "path.logs=$STATE/logs"
         # Tests may run on a nearly full disk: never go read-only for space.
@@ -204,13 +243,14 @@ cmd_start() {
         as_es env ES_JAVA_HOME="$jh" ES_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" ES_PATH_CONF="$ES_HOME/config" \
             "$ES_HOME/bin/elasticsearch" -d -p "$PIDFILE" "${flags[@]}" \
             >"$STATE/logs/launcher.out" 2>&1 \
-            || { cat "$STATE/logs/launcher.out" >&2; tail -n 40 "$STATE/logs/kith.log" >&2 2>/dev/null || true
+            || { cat "$STATE/logs/launcher.out" >&2; tail -n 40 "$STATE/logs/$LOG_NAME.log" >&2 2>/dev/null || true
                  die "elasticsearch failed to start; logs in $STATE/logs"; }
     fi
+    [ "${NO_WAIT:-0}" = 1 ] && return 0
     local deadline=$((SECONDS + TIMEOUT))
     until healthy; do
         if ! pid_alive; then
-            tail -n 40 "$STATE/logs/kith.log" >&2 2>/dev/null || true
+            tail -n 40 "$STATE/logs/$LOG_NAME.log" >&2 2>/dev/null || true
             die "elasticsearch exited; logs in $STATE/logs"
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
@@ -255,10 +295,60 @@ cmd_status() {
     return 3
 }
 
+cluster_nodes() { seq 1 "${#CLUSTER_HTTP_PORTS[@]}"; }
+
+cmd_cluster_start() {
+    # Launch every node that is not running, then wait until they have formed
+    # one cluster (no node is healthy on its own: a master needs a majority).
+    local i t0=$SECONDS
+    for i in $(cluster_nodes); do
+        (use_node "$i"; NO_WAIT=1 cmd_start)
+    done
+    use_node 1
+    local n=${#CLUSTER_HTTP_PORTS[@]} deadline=$((SECONDS + TIMEOUT))
+    for i in $(cluster_nodes); do
+        use_node "$i"
+        pid_alive && break
+    done
+    until curl -fsS --max-time 10 \
+        "$URL/_cluster/health?wait_for_nodes=$n&wait_for_status=yellow&timeout=5s" 2>/dev/null \
+        | grep -q "\"number_of_nodes\":$n,"; do
+        [ "$SECONDS" -ge "$deadline" ] && die "cluster not formed after ${TIMEOUT} s; logs in $SERVICES_DIR/elasticsearch-cluster"
+        sleep 2
+    done
+    say "cluster of $n ready at $(cmd_cluster_url) in $((SECONDS - t0)) s"
+}
+
+cmd_cluster_stop() {
+    local i
+    for i in ${1:-$(cluster_nodes)}; do
+        (use_node "$i"; say "node $i ($URL)"; cmd_stop)
+    done
+}
+
+cmd_cluster_status() {
+    local i rc=0
+    for i in $(cluster_nodes); do
+        (use_node "$i"; printf 'node %s: ' "$i"; cmd_status) || rc=$?
+    done
+    return "$rc"
+}
+
+cmd_cluster_url() {
+    local port urls=()
+    for port in "${CLUSTER_HTTP_PORTS[@]}"; do urls+=("http://127.0.0.1:$port"); done
+    (IFS=,; echo "${urls[*]}")
+}
+
 case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     url) echo "$URL" ;;
-    *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+    cluster-start) cmd_cluster_start ;;
+    cluster-stop) cmd_cluster_stop "${2:-}" ;;
+    cluster-status) cmd_cluster_status ;;
+    cluster-url) cmd_cluster_url ;;
+    *) echo "usage: $0 start|stop|status|url|cluster-start|cluster-stop [N]|cluster-status|cluster-url" >&2
+       exit 2 ;;
 esac
