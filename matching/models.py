@@ -123,6 +123,10 @@ class Goal(models.Model):
     text = models.TextField("what I want", help_text="In your own words.")
     why_it_matters = models.TextField("why this matters to me", blank=True)
     outcomes = models.ManyToManyField(Outcome, blank=True)
+    outcomes_from_words = models.BooleanField(
+        default=False,
+        help_text="The outcomes were ticked by Kith from the goal's words, not by the person.",
+    )
     categories = models.ManyToManyField(Category, blank=True)
     priority = models.PositiveSmallIntegerField(default=1, help_text="1 is most important.")
     budget_amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)

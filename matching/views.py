@@ -144,7 +144,7 @@ def _goal_rows(plan: SupportPlan) -> list[dict]:
     rows = []
     for goal in goals:
         outcomes = [outcome.name for outcome in goal.outcomes.all()]
-        inferred = not outcomes
+        inferred = goal.outcomes_from_words or not outcomes
         if inferred:
             outcomes = [outcome_names.get(slug, slug) for slug in infer(goal.text).outcomes]
         rows.append(
@@ -278,12 +278,23 @@ def goal_new(request, pk):
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.instance.plan = plan
-        goal = form.save()
+        goal, worked_out = plans.save_goal(form)
         messages.success(request, "Your goal has been added. See suggestions for it below.")
+        _say_worked_out(request, worked_out)
         return redirect(reverse("matching:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
     context = _plan_context(request, plan)
     context.update({"form": form, "goal": None})
     return render(request, "matching/goal_form.html", context, status=400 if form.errors else 200)
+
+
+def _say_worked_out(request, outcome_names: list[str]) -> None:
+    if outcome_names:
+        messages.info(
+            request,
+            "From your words we ticked what this goal will help with: "
+            + ", ".join(name.lower() for name in outcome_names)
+            + ". You can untick any of them by changing the goal.",
+        )
 
 
 @login_required
@@ -293,8 +304,9 @@ def goal_edit(request, pk, goal_pk):
     goal = _goal_for(plan, goal_pk)
     form = GoalForm(request.POST or None, instance=goal)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        _goal, worked_out = plans.save_goal(form)
         messages.success(request, "Your goal has been saved.")
+        _say_worked_out(request, worked_out)
         return redirect(reverse("matching:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
     context = _plan_context(request, plan)
     context.update({"form": form, "goal": goal})

@@ -31,6 +31,6 @@ def sync(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("matching", "0003_phrase_rules_editable_with_drafts"),
+        ("matching", "0003_phrase_rules_editable_goal_outcomes_from_words"),
     ]
     operations = [migrations.RunPython(sync, migrations.RunPython.noop)]

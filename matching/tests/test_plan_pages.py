@@ -353,7 +353,12 @@ def test_adding_a_goal_in_your_own_words(client, maureen, plan):
     assert goal.budget_amount == Decimal("300")
     assert goal.budget_period == "year"
     assert goal.days == "mon,sat"
-    assert not goal.outcomes.exists()
+    # Outcomes left empty are ticked from the words and stored, so the person can untick them.
+    assert set(goal.outcomes.values_list("slug", flat=True)) == {
+        "physical-health",
+        "social-inclusion",
+    }
+    assert goal.outcomes_from_words
 
     text = _text(client.get(f"/plan/{plan.pk}/"))
     assert "I&#x27;d like to go swimming again and meet people" in text
