@@ -1,4 +1,4 @@
-"""Matching quality on the evaluation goals (see matching/evaluation): python benchmarks/matching_eval.py"""
+"""Matching quality on the evaluation goals: python benchmarks/matching_eval.py [--misses]."""
 
 import sys
 from pathlib import Path
