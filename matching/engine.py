@@ -22,7 +22,7 @@ from functools import lru_cache
 from directory import geo
 from directory.search import ListingQuery, ListingSummary, search_many
 from directory.search.query import DEFAULT_RADIUS_KM
-from matching import understanding
+from matching import choices, understanding
 from matching.models import PERIODS_PER_YEAR
 
 MAX_SUGGESTIONS = 10
@@ -36,7 +36,11 @@ WEIGHTS = {
     "price": 0.15,
     "places": 0.10,
     "preferences": 0.10,
+    # What people with a similar goal chose (matching.choices): a nudge, not a rule.
+    "chosen": 0.05,
 }
+# "Chosen" reaches its full value when this many people chose the listing.
+CHOSEN_FULL_AT = 10
 VARIETY_FACTOR = 0.85  # each earlier pick of the same category keeps 85% of the score
 
 # How often a price is paid in a year when someone uses a service regularly:
@@ -428,6 +432,7 @@ def score(
     categories,
     radius_km,
     main_categories: set[str] | None = None,
+    chosen_by: int = 0,
 ) -> Suggestion:
     names = _term_names()
     features: dict[str, float] = {}
@@ -464,6 +469,9 @@ def score(
         reasons.append(reason)
     features["preferences"], pref_reasons = _preferences_feature(listing, goal)
     reasons.extend(pref_reasons)
+    features["chosen"] = min(chosen_by, CHOSEN_FULL_AT) / CHOSEN_FULL_AT
+    if chosen_by:
+        reasons.append(f"People with a similar goal chose this ({chosen_by} people)")
 
     total = sum(WEIGHTS[name] * value for name, value in features.items())
     if listing.id in goal.keep_ids:
@@ -694,8 +702,17 @@ def _result(plan: _Plan, origin, radius_km, limit) -> GoalResult:
         for listing in found.values()
         if listing.id in plan.goal.keep_ids or not (set(listing.categories[:1]) & avoid)
     ] or list(found.values())
+    main = plan.main_categories or set(plan.categories[:1])
     scored = [
-        score(listing, plan.goal, plan.outcomes, plan.categories, radius_km, plan.main_categories)
+        score(
+            listing,
+            plan.goal,
+            plan.outcomes,
+            plan.categories,
+            radius_km,
+            plan.main_categories,
+            chosen_by=choices.chosen_by(listing.id, main),
+        )
         for listing in candidates
     ]
     scored.sort(key=lambda s: (-s.score, s.listing.distance_km or 0, s.listing.id))

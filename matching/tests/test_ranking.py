@@ -91,8 +91,17 @@ def test_weights_are_the_documented_ones():
         "price": 0.15,
         "places": 0.10,
         "preferences": 0.10,
+        "chosen": 0.05,
     }
     assert engine.VARIETY_FACTOR == 0.85
+
+
+def test_what_similar_people_chose_counts_exactly_its_weight():
+    base = score(listing(1), GOAL, OUTCOMES, CATEGORIES, RADIUS)
+    chosen = score(listing(1), GOAL, OUTCOMES, CATEGORIES, RADIUS, chosen_by=4)
+    assert chosen.features["chosen"] == 0.4
+    assert chosen.score - base.score == pytest.approx(WEIGHTS["chosen"] * 0.4, abs=0.0011)
+    assert "People with a similar goal chose this (4 people)" in chosen.reasons
 
 
 def test_best_fit_first_whatever_order_search_returns():
