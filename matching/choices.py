@@ -57,7 +57,9 @@ def _choices() -> list[tuple[int, int, int]]:
             "goal_id", "listing_id", "shortlist__plan__person_id"
         )
     )
-    rows += list(SavedSuggestion.objects.values_list("goal_id", "listing_id", "goal__plan__person_id"))
+    rows += list(
+        SavedSuggestion.objects.values_list("goal_id", "listing_id", "goal__plan__person_id")
+    )
     if apps.is_installed("marketplace"):
         # Read only, through the ORM: the marketplace owns bookings.
         Booking = apps.get_model("marketplace", "Booking")

@@ -127,6 +127,15 @@ class Suggestion:
     score: float
     reasons: list[str]
     features: dict[str, float]
+    # The reasons that are facts about the listing (distance, price, places),
+    # which the suggestions page shows once, beside the listing, not again as reasons.
+    fact_reasons: dict[str, str] = field(default_factory=dict)
+    over_budget: bool = False
+
+    @property
+    def fit_reasons(self) -> list[str]:
+        facts = set(self.fact_reasons.values())
+        return [reason for reason in self.reasons if reason not in facts]
 
 
 @dataclass
@@ -458,15 +467,14 @@ def score(
             "Offers " + ", ".join(names.get(s, s).lower() for s in shared_categories[:2])
         )
 
-    features["distance"], reason = _distance_feature(listing, radius_km, goal.not_too_close)
-    if reason:
-        reasons.append(reason)
-    features["price"], reason = _price_feature(listing, goal.budget)
-    if reason:
-        reasons.append(reason)
-    features["places"], reason = _places_feature(listing)
-    if reason:
-        reasons.append(reason)
+    facts: dict[str, str] = {}
+    features["distance"], facts["distance"] = _distance_feature(
+        listing, radius_km, goal.not_too_close
+    )
+    features["price"], facts["price"] = _price_feature(listing, goal.budget)
+    features["places"], facts["places"] = _places_feature(listing)
+    facts = {kind: text for kind, text in facts.items() if text}
+    reasons.extend(facts.values())
     features["preferences"], pref_reasons = _preferences_feature(listing, goal)
     reasons.extend(pref_reasons)
     features["chosen"] = min(chosen_by, CHOSEN_FULL_AT) / CHOSEN_FULL_AT
@@ -479,7 +487,16 @@ def score(
         reasons.insert(0, "You already use this and want to keep it")
         total = 1.0
     return Suggestion(
-        listing=listing, score=round(min(total, 1.0), 3), reasons=reasons, features=features
+        listing=listing,
+        score=round(min(total, 1.0), 3),
+        reasons=reasons,
+        features=features,
+        fact_reasons=facts,
+        # With a budget and a known price, the price feature is below 1 only when over it.
+        over_budget=goal.budget is not None
+        and goal.budget.amount > 0
+        and listing.price_amount is not None
+        and features["price"] < 1.0,
     )
 
 
@@ -716,11 +733,16 @@ def _result(plan: _Plan, origin, radius_km, limit) -> GoalResult:
         for listing in candidates
     ]
     scored.sort(key=lambda s: (-s.score, s.listing.distance_km or 0, s.listing.id))
+    within = [s for s in scored if not s.over_budget or "continuity" in s.features]
+    over = [s for s in scored if s.over_budget and "continuity" not in s.features]
+    # Options that may cost more than the budget come after every one within it.
+    chosen = _with_variety(within, plan.categories, limit)
+    chosen += _with_variety(over, plan.categories, limit - len(chosen))
     return GoalResult(
         text=plan.goal.text,
         outcomes=plan.outcomes,
         categories=plan.categories,
-        suggestions=_with_variety(scored, plan.categories, limit),
+        suggestions=chosen,
         inferred=not plan.goal.outcomes,
         basis=plan.basis,
         phrases=plan.inference.phrases,

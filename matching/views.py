@@ -22,7 +22,7 @@ from directory import geo
 from directory.models import Category, ListingPage, Outcome
 from matching import plans
 from matching.access import get_plan_for, is_named_practitioner, plans_visible_to
-from matching.engine import infer, match_goal
+from matching.engine import MAX_SUGGESTIONS, infer, match_goal
 from matching.forms import (
     BrokerageForm,
     GoalForm,
@@ -336,6 +336,15 @@ def _term_names(slugs, model) -> list[str]:
     return [names[slug] for slug in slugs if slug in names]
 
 
+# Three pages of ten: past thirty, a different goal or distance helps more than paging.
+MAX_SUGGESTION_PAGES = 3
+
+
+def suggestion_page(value: str) -> int:
+    """The page of suggestions asked for, 1 to MAX_SUGGESTION_PAGES; anything else is 1."""
+    return int(value) if value.isdigit() and 1 <= int(value) <= MAX_SUGGESTION_PAGES else 1
+
+
 @login_required
 def goal_suggestions(request, pk, goal_pk):
     """Ranked, explained suggestions for one goal; nothing is chosen for anyone."""
@@ -344,7 +353,12 @@ def goal_suggestions(request, pk, goal_pk):
     radius_form = RadiusForm(request.GET or None)
     miles = radius_form.chosen_miles()
     origin = plans.plan_origin(plan)
-    result = match_goal(plans.goal_spec(goal), origin, geo.miles_to_km(miles))
+    page = suggestion_page(request.GET.get("page", ""))
+    # One more than the page holds tells whether there is a next page.
+    result = match_goal(
+        plans.goal_spec(goal), origin, geo.miles_to_km(miles), limit=page * MAX_SUGGESTIONS + 1
+    )
+    shown = result.suggestions[(page - 1) * MAX_SUGGESTIONS : page * MAX_SUGGESTIONS]
     context = _plan_context(request, plan)
     context.update(
         {
@@ -353,6 +367,13 @@ def goal_suggestions(request, pk, goal_pk):
             "miles": miles,
             "has_origin": origin is not None,
             "result": result,
+            "shown": shown,
+            "first_over_budget": next((s for s in shown if s.over_budget), None),
+            "page": page,
+            "first_number": (page - 1) * MAX_SUGGESTIONS + 1,
+            "last_number": (page - 1) * MAX_SUGGESTIONS + len(shown),
+            "has_more": len(result.suggestions) > page * MAX_SUGGESTIONS
+            and page < MAX_SUGGESTION_PAGES,
             "looked_for": _term_names(result.outcomes, Outcome)
             + _term_names(result.categories, Category),
             "saved_ids": set(goal.saved.values_list("listing_id", flat=True)),

@@ -215,11 +215,19 @@ PHRASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("drive me", ("getting-around",), ("transport", "personal-assistant")),
     ("visit", ("family-and-relationships", "getting-around"), ("transport", "days-out")),
     ("train", ("getting-around",), ("transport",)),
-    ("pa who can drive", ("independent-living", "getting-around"), ("personal-assistant", "transport")),
+    (
+        "pa who can drive",
+        ("independent-living", "getting-around"),
+        ("personal-assistant", "transport"),
+    ),
     # Planning and managing the budget
     ("plan how to use my budget", ("independent-living",), ("support-planning", "peer-brokerage")),
     ("my budget", ("independent-living",), ("support-planning", "independent-brokerage")),
-    ("direct payment", ("independent-living",), ("payroll-and-employment-support", "support-planning")),
+    (
+        "direct payment",
+        ("independent-living",),
+        ("payroll-and-employment-support", "support-planning"),
+    ),
     ("small business", ("employment",), ("enterprise",)),
     ("business", ("employment",), ("enterprise",)),
     # Carers' voices: a carer's rest is a carer break, never childcare
