@@ -274,7 +274,7 @@ NEGATED_OUTCOME_WEIGHT = 0.5
 NOT_FOR_A_CARERS_BREAK = {"childcare"}
 
 
-def infer(text: str) -> Inference:
+def infer(text: str, vocab: Vocabulary | None = None) -> Inference:
     """Outcomes and categories a goal's words point to, strongest first.
 
     A phrase of more words is more specific and counts for more; a category
@@ -282,7 +282,7 @@ def infer(text: str) -> Inference:
     "don't want ..." gives categories to avoid instead, unless it names a
     problem ("I don't want to end up back on the ward" still asks to stay well).
     """
-    vocab = vocabulary()
+    vocab = vocab or vocabulary()
     words = understanding.read(text, vocab.known_words)
     taken = [False] * len(words)
     outcome_scores: dict[str, float] = {}
@@ -630,8 +630,8 @@ def match_goal(
     return match_plan([goal], origin, radius_km, backend, limit)[0]
 
 
-def _plan_for(goal: GoalSpec, origin, radius_km) -> _Plan:
-    inference = infer(goal.text)
+def _plan_for(goal: GoalSpec, origin, radius_km, vocab: Vocabulary) -> _Plan:
+    inference = infer(goal.text, vocab)
     if goal.outcomes or goal.categories:
         basis = "given"
         outcomes = list(goal.outcomes) or inference.outcomes
@@ -682,7 +682,8 @@ def match_plan(
     other outcomes are searched, then anything nearby, and the result says
     that the match is weak (``GoalResult.weak``).
     """
-    plans = [_plan_for(goal, origin, radius_km) for goal in goals]
+    vocab = vocabulary()  # one look at the phrase table for the whole plan
+    plans = [_plan_for(goal, origin, radius_km, vocab) for goal in goals]
     pending = plans
     while pending:
         queries = [q for p in pending for q in p.queries]
