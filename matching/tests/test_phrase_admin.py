@@ -1,4 +1,4 @@
-"""Phrase rules are edited in the Wagtail admin, as drafts first, and matching reads only live ones."""
+"""Phrase rules are edited in the Wagtail admin, drafts first; matching reads only live ones."""
 
 import pytest
 from allauth.mfa.models import Authenticator
