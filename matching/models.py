@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.db.models.signals import m2m_changed
 from django.utils import timezone
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -327,3 +328,15 @@ class PhraseRule(DraftStateMixin, RevisionMixin, ClusterableModel):
     @property
     def revisions(self):
         return self._revisions
+
+
+def _phrase_rule_terms_changed(sender, instance, action, **kwargs):
+    """Changing a rule's outcomes or categories alone still changes the table's version."""
+    if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, PhraseRule):
+        PhraseRule.objects.filter(pk=instance.pk).update(updated_at=timezone.now())
+
+
+for _through in (PhraseRule.outcomes.through, PhraseRule.categories.through):
+    m2m_changed.connect(
+        _phrase_rule_terms_changed, sender=_through, dispatch_uid=f"phrase_rule_m2m_{_through}"
+    )

@@ -112,9 +112,9 @@ def test_an_edited_phrase_is_used_at_once():
     rule = PhraseRule.objects.create(phrase="tickling trout")
     from directory.models import Category
 
+    # Only the categories change: the table's version changes all the same.
     rule.categories.set([Category.objects.get(slug="fishing")])
-    rule.main_category = Category.objects.get(slug="fishing")
-    rule.save()
+    rule.save()  # a ParentalManyToManyField writes its rows on save, as the admin does
     assert infer("I want to go tickling trout").categories == ["fishing"]
     rule.live = False
     rule.save()
