@@ -291,7 +291,9 @@ def infer(text: str, vocab: Vocabulary | None = None) -> Inference:
     negated_phrases: list[str] = []
     avoid: set[str] = set()
     main_categories: set[str] = set()
-    for rule in vocab.rules:
+    present = {w.stem for w in words}
+    # Only rules whose every word is in the goal can match: a set test skips the rest.
+    for rule in (r for r in vocab.rules if present.issuperset(r.stems)):
         at = _find(words, rule, taken)
         if at is None:
             continue
