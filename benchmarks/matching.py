@@ -51,6 +51,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--goal-set", choices=["own-words", "golden"], default="own-words")
+    parser.add_argument("--profile", help="write a cProfile of the engine path to this file")
     args = parser.parse_args()
 
     if not os.environ.get("ELASTICSEARCH_URL"):
@@ -118,10 +119,19 @@ def main() -> int:
     client = Client()
 
     engine_ms, api_ms, suggestions = [], [], []
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
     try:
         for i, (sector, point) in enumerate(origins):
             t0 = time.perf_counter()
+            if profiler:
+                profiler.enable()
             results = match_plan(goals, point, 16.0, backend=backend)
+            if profiler:
+                profiler.disable()
             t1 = time.perf_counter()
             response = client.post(
                 "/api/v1/match/",
@@ -136,6 +146,8 @@ def main() -> int:
                 suggestions.append(sum(len(r.suggestions) for r in results))
     finally:
         elastic.delete_index()
+        if profiler:
+            profiler.dump_stats(args.profile)
 
     print(
         f"Elasticsearch {elasticsearch.server_version()}, {args.listings:,} listings indexed in "
