@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from geopy.distance import EARTH_RADIUS, great_circle
+from geopy.distance import EARTH_RADIUS
 
 __all__ = [
     "KM_PER_MILE",
@@ -223,8 +223,27 @@ def locate(text: str) -> Place:
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in km between two (lat, lng) points (see module doc)."""
-    return great_circle(a, b).km
+    """Great-circle distance in km between two (lat, lng) points (see module doc).
+
+    The same floating-point steps as geopy's ``great_circle(a, b).km``, so the
+    same answer to the last bit, without building geopy ``Point`` objects: the
+    search backends call this for every location of every result, and geopy's
+    object set-up was most of the time of a 10-goal match.
+    """
+    lat1, lng1 = math.radians(float(a[0])), math.radians(float(a[1]))
+    lat2, lng2 = math.radians(float(b[0])), math.radians(float(b[1]))
+    sin_lat1, cos_lat1 = math.sin(lat1), math.cos(lat1)
+    sin_lat2, cos_lat2 = math.sin(lat2), math.cos(lat2)
+    delta_lng = lng2 - lng1
+    cos_delta_lng, sin_delta_lng = math.cos(delta_lng), math.sin(delta_lng)
+    d = math.atan2(
+        math.sqrt(
+            (cos_lat2 * sin_delta_lng) ** 2
+            + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta_lng) ** 2
+        ),
+        sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta_lng,
+    )
+    return EARTH_RADIUS_KM * d
 
 
 # Widen boxes by 1 % so they also contain circles measured on the ellipsoid

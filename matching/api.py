@@ -15,7 +15,7 @@ from directory import geo
 from directory.api import ERROR_RESPONSES, ErrorSerializer, ListingSerializer, PublicAPIView
 from directory.models import Category, Language, Outcome
 from directory.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM
-from matching.engine import DAY_NAMES, Budget, GoalSpec, match_goal
+from matching.engine import DAY_NAMES, Budget, GoalSpec, match_plan
 from matching.models import GOAL_TEXT_MAX_LENGTH
 
 MAX_GOALS = 20
@@ -199,8 +199,16 @@ class MatchView(PublicAPIView):
         place = data.get("postcode")
         origin = place.point if place else None
         results = []
-        for goal_data in data["goals"]:
-            result = match_goal(goal_spec_from(goal_data), origin, data["radius_km"])
+        # Every goal's searches go to the search backend together (one round trip on Elasticsearch).
+        specs = [goal_spec_from(goal_data) for goal_data in data["goals"]]
+        for spec in specs:
+            # A goal nothing else explains falls back on the outcomes of the plan's other goals.
+            spec.plan_outcomes = list(
+                dict.fromkeys(
+                    slug for other in specs if other is not spec for slug in other.outcomes
+                )
+            )
+        for result in match_plan(specs, origin, data["radius_km"]):
             results.append(
                 {
                     "text": result.text,

@@ -22,6 +22,7 @@ from functools import lru_cache
 from directory import geo
 from directory.search import ListingQuery, ListingSummary, search_many
 from directory.search.query import DEFAULT_RADIUS_KM
+from matching import choices, understanding
 from matching.models import PERIODS_PER_YEAR
 
 MAX_SUGGESTIONS = 10
@@ -35,7 +36,11 @@ WEIGHTS = {
     "price": 0.15,
     "places": 0.10,
     "preferences": 0.10,
+    # What people with a similar goal chose (matching.choices): a nudge, not a rule.
+    "chosen": 0.05,
 }
+# "Chosen" reaches its full value when this many people chose the listing.
+CHOSEN_FULL_AT = 10
 VARIETY_FACTOR = 0.85  # each earlier pick of the same category keeps 85% of the score
 
 # How often a price is paid in a year when someone uses a service regularly:
@@ -96,6 +101,9 @@ class GoalSpec:
     needs_backup_cover: bool = False
     not_too_close: bool = False
     keep_ids: list[int] = field(default_factory=list)
+    # The outcomes of the person's other goals: the last thing to go on when
+    # neither the words nor the directory's text say what this goal is about.
+    plan_outcomes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +114,11 @@ class Inference:
     # Each phrase's main category: "swimming" for "go swimming", "social
     # activities" for "meet people". A goal with two parts has two.
     main_categories: set[str] = field(default_factory=set)
+    # What the person said they do not want ("not a club").
+    avoid_categories: list[str] = field(default_factory=list)
+    negated_phrases: list[str] = field(default_factory=list)
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    content_words: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -114,6 +127,15 @@ class Suggestion:
     score: float
     reasons: list[str]
     features: dict[str, float]
+    # The reasons that are facts about the listing (distance, price, places),
+    # which the suggestions page shows once, beside the listing, not again as reasons.
+    fact_reasons: dict[str, str] = field(default_factory=dict)
+    over_budget: bool = False
+
+    @property
+    def fit_reasons(self) -> list[str]:
+        facts = set(self.fact_reasons.values())
+        return [reason for reason in self.reasons if reason not in facts]
 
 
 @dataclass
@@ -123,83 +145,207 @@ class GoalResult:
     categories: list[str]
     suggestions: list[Suggestion]
     inferred: bool
+    # How the engine understood the goal, strongest first:
+    # "given" (outcomes or categories chosen by the person), "phrases" (the
+    # vocabulary), "words" (listings whose text has the goal's words), "plan"
+    # (the plan's other outcomes), "nearby" (anything within the radius).
+    basis: str = "phrases"
+    phrases: list[str] = field(default_factory=list)
+    avoided: list[str] = field(default_factory=list)
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    search_words: list[str] = field(default_factory=list)
+
+    @property
+    def weak(self) -> bool:
+        """The page says so: these are the nearest things, not a good fit."""
+        return self.basis in ("words", "plan", "nearby")
 
 
 # --- 1. Goal words to outcomes and categories --------------------------------
 
 
-@lru_cache(maxsize=1)
-def _rules_cached(version: int) -> tuple[tuple[str, re.Pattern, tuple, tuple], ...]:
+@dataclass(frozen=True)
+class Rule:
+    phrase: str
+    stems: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    categories: tuple[str, ...]  # the main category first
+    names_a_problem: bool = False
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    rules: tuple[Rule, ...]  # longest first
+    known_words: frozenset[str]  # what a typo may be corrected to
+
+
+_vocabulary_cache: dict[str, tuple[tuple, Vocabulary]] = {}
+
+
+def vocabulary_version() -> tuple:
+    """What the phrase table looks like now: one small query, run for every match.
+
+    Editing a rule (in the Wagtail admin, in any web process) changes its
+    ``updated_at``; adding or deleting one changes the count or the largest id.
+    Every process compares this with the version it read the rules at, so an
+    edit is used by the next match everywhere, with no per-process memo to go stale.
+    """
+    from django.db.models import Count, Max
+
     from matching.models import PhraseRule
 
-    rules = []
-    for rule in PhraseRule.objects.prefetch_related("outcomes", "categories"):
-        pattern = re.compile(r"(?<![\w'])" + re.escape(rule.phrase.lower()) + r"(?![\w'])")
-        outcomes = tuple(o.slug for o in sorted(rule.outcomes.all(), key=lambda o: o.sort_order))
-        categories = tuple(c.slug for c in rule.categories.all())
-        # Keep the vocabulary's own order of categories (primary first).
-        categories = tuple(sorted(categories, key=lambda slug: _category_rank(rule.phrase, slug)))
-        rules.append((rule.phrase, pattern, outcomes, categories))
-    return tuple(rules)
+    row = PhraseRule.objects.filter(live=True).aggregate(
+        n=Count("id"), latest=Max("updated_at"), top=Max("id")
+    )
+    return (row["n"], row["latest"], row["top"])
 
 
-def _category_rank(phrase: str, slug: str) -> int:
-    from matching.vocabulary import PHRASES
-
-    for p, _outcomes, categories in PHRASES:
-        if p == phrase and slug in categories:
-            return categories.index(slug)
-    return 99
-
-
-_rules_version = 0
+def vocabulary() -> Vocabulary:
+    version = vocabulary_version()
+    cached = _vocabulary_cache.get("rules")
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    loaded = _load_vocabulary()
+    _vocabulary_cache["rules"] = (version, loaded)
+    return loaded
 
 
 def vocabulary_changed() -> None:
-    """Call after editing phrase rules so the next match reads them again."""
-    global _rules_version
-    _rules_version += 1
+    """Forget the rules read by this process (the version check does this by itself)."""
+    _vocabulary_cache.clear()
 
 
-def _rules():
-    return _rules_cached(_rules_version)
+def _load_vocabulary() -> Vocabulary:
+    from directory.models import Category, Outcome
+    from matching.models import PhraseRule
+
+    category_order = dict(Category.objects.values_list("slug", "sort_order"))
+    rules = []
+    known: set[str] = set()
+    for rule in (
+        PhraseRule.objects.filter(live=True)
+        .prefetch_related("outcomes", "categories")
+        .select_related("main_category")
+    ):
+        outcomes = tuple(o.slug for o in sorted(rule.outcomes.all(), key=lambda o: o.sort_order))
+        main = rule.main_category.slug if rule.main_category_id else None
+        categories = tuple(
+            sorted(
+                (c.slug for c in rule.categories.all()),
+                key=lambda slug: (slug != main, category_order.get(slug, 99), slug),
+            )
+        )
+        phrase_stems = understanding.stems(rule.phrase)
+        if not phrase_stems:
+            continue
+        rules.append(Rule(rule.phrase, phrase_stems, outcomes, categories, rule.names_a_problem))
+        known.update(re.findall(r"[a-z]+", understanding.normalise(rule.phrase)))
+    for name in list(Category.objects.values_list("name", flat=True)) + list(
+        Outcome.objects.values_list("name", flat=True)
+    ):
+        known.update(re.findall(r"[a-z]+", understanding.normalise(name)))
+    rules.sort(key=lambda r: (-len(r.stems), -len(r.phrase), r.phrase))
+    return Vocabulary(tuple(rules), frozenset(known))
 
 
-def infer(text: str) -> Inference:
+def _category_rank(phrase: str, slug: str) -> int:
+    """Where ``slug`` comes among a phrase's categories in the database (0 is its main one)."""
+    for rule in vocabulary().rules:
+        if rule.phrase == phrase and slug in rule.categories:
+            return rule.categories.index(slug)
+    return 99
+
+
+def _find(words: list[understanding.Word], rule: Rule, taken: list[bool]) -> int | None:
+    """Where the rule's stems occur, in words not already matched by a longer phrase."""
+    n = len(rule.stems)
+    for i in range(len(words) - n + 1):
+        if any(taken[i : i + n]):
+            continue
+        if all(words[i + k].stem == rule.stems[k] for k in range(n)):
+            return i
+    return None
+
+
+# What an outcome named only inside "not ..." counts for, against 1 for a phrase.
+NEGATED_OUTCOME_WEIGHT = 0.5
+
+# Categories a goal about a carer's rest never means, unless the words name them.
+NOT_FOR_A_CARERS_BREAK = {"childcare"}
+
+
+def infer(text: str, vocab: Vocabulary | None = None) -> Inference:
     """Outcomes and categories a goal's words point to, strongest first.
 
     A phrase of more words is more specific and counts for more; a category
-    listed first for a phrase is its main one.
+    listed first for a phrase is its main one. A phrase inside "not ..." or
+    "don't want ..." gives categories to avoid instead, unless it names a
+    problem ("I don't want to end up back on the ward" still asks to stay well).
     """
-    lowered = " " + text.lower().replace("’", "'") + " "
+    vocab = vocab or vocabulary()
+    words = understanding.read(text, vocab.known_words)
+    taken = [False] * len(words)
     outcome_scores: dict[str, float] = {}
     category_scores: dict[str, float] = {}
     phrases: list[str] = []
+    negated_phrases: list[str] = []
+    avoid: set[str] = set()
     main_categories: set[str] = set()
-    matched_spans: list[tuple[int, int]] = []
-    # Longer phrases first; a shorter phrase overlapping one already matched is skipped,
-    # so "break from caring" is not counted again as "a break".
-    for phrase, pattern, outcomes, categories in sorted(_rules(), key=lambda rule: -len(rule[0])):
-        match = pattern.search(lowered)
-        if not match:
+    present = {w.stem for w in words}
+    # Only rules whose every word is in the goal can match: a set test skips the rest.
+    for rule in (r for r in vocab.rules if present.issuperset(r.stems)):
+        at = _find(words, rule, taken)
+        if at is None:
             continue
-        span = match.span()
-        if any(span[0] < end and start < span[1] for start, end in matched_spans):
+        span = words[at : at + len(rule.stems)]
+        for k in range(at, at + len(rule.stems)):
+            taken[k] = True
+        if any(w.negated for w in span) and not rule.names_a_problem:
+            # "Not a club": the person still wants to be part of things (the
+            # outcome), just not that kind of service (its main category).
+            negated_phrases.append(rule.phrase)
+            avoid.update(rule.categories[:1])
+            for slug in rule.outcomes[:1]:
+                outcome_scores[slug] = outcome_scores.get(slug, 0) + NEGATED_OUTCOME_WEIGHT
             continue
-        matched_spans.append(span)
-        phrases.append(phrase)
-        weight = 1.0 + 0.5 * (len(phrase.split()) - 1)
-        for i, slug in enumerate(outcomes):
+        phrases.append(rule.phrase)
+        weight = 1.0 + 0.5 * (len(rule.stems) - 1)
+        for i, slug in enumerate(rule.outcomes):
             outcome_scores[slug] = outcome_scores.get(slug, 0) + weight / (1 + 0.25 * i)
-        for i, slug in enumerate(categories):
+        for i, slug in enumerate(rule.categories):
             category_scores[slug] = category_scores.get(slug, 0) + weight / (1 + 0.5 * i)
-        if categories:
-            main_categories.add(categories[0])
+        if rule.categories:
+            main_categories.add(rule.categories[0])
+
+    if "carer-break" in outcome_scores:
+        # "A break for my daughter who looks after me" is respite, not a childminder.
+        named = {
+            slug for rule in vocab.rules if rule.phrase in phrases for slug in rule.categories[:1]
+        }
+        for slug in NOT_FOR_A_CARERS_BREAK - named:
+            category_scores.pop(slug, None)
+            main_categories.discard(slug)
+    for slug in avoid:
+        category_scores.pop(slug, None)
+        main_categories.discard(slug)
 
     def ranked(scores):
         return [slug for slug, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
 
-    return Inference(ranked(outcome_scores), ranked(category_scores), phrases, main_categories)
+    return Inference(
+        ranked(outcome_scores),
+        ranked(category_scores),
+        phrases,
+        main_categories,
+        avoid_categories=sorted(avoid),
+        negated_phrases=negated_phrases,
+        corrections=[(w.written, w.text) for w in words if w.corrected],
+        content_words=[
+            w.text
+            for w in words
+            if not w.negated and w.text not in understanding.STOPWORDS and len(w.text) > 2
+        ],
+    )
 
 
 # --- 2 and 3. Candidates and scoring -----------------------------------------
@@ -297,6 +443,7 @@ def score(
     categories,
     radius_km,
     main_categories: set[str] | None = None,
+    chosen_by: int = 0,
 ) -> Suggestion:
     names = _term_names()
     features: dict[str, float] = {}
@@ -322,17 +469,19 @@ def score(
             "Offers " + ", ".join(names.get(s, s).lower() for s in shared_categories[:2])
         )
 
-    features["distance"], reason = _distance_feature(listing, radius_km, goal.not_too_close)
-    if reason:
-        reasons.append(reason)
-    features["price"], reason = _price_feature(listing, goal.budget)
-    if reason:
-        reasons.append(reason)
-    features["places"], reason = _places_feature(listing)
-    if reason:
-        reasons.append(reason)
+    facts: dict[str, str] = {}
+    features["distance"], facts["distance"] = _distance_feature(
+        listing, radius_km, goal.not_too_close
+    )
+    features["price"], facts["price"] = _price_feature(listing, goal.budget)
+    features["places"], facts["places"] = _places_feature(listing)
+    facts = {kind: text for kind, text in facts.items() if text}
+    reasons.extend(facts.values())
     features["preferences"], pref_reasons = _preferences_feature(listing, goal)
     reasons.extend(pref_reasons)
+    features["chosen"] = min(chosen_by, CHOSEN_FULL_AT) / CHOSEN_FULL_AT
+    if chosen_by:
+        reasons.append(f"People with a similar goal chose this ({chosen_by} people)")
 
     total = sum(WEIGHTS[name] * value for name, value in features.items())
     if listing.id in goal.keep_ids:
@@ -340,7 +489,16 @@ def score(
         reasons.insert(0, "You already use this and want to keep it")
         total = 1.0
     return Suggestion(
-        listing=listing, score=round(min(total, 1.0), 3), reasons=reasons, features=features
+        listing=listing,
+        score=round(min(total, 1.0), 3),
+        reasons=reasons,
+        features=features,
+        fact_reasons=facts,
+        # With a budget and a known price, the price feature is below 1 only when over it.
+        over_budget=goal.budget is not None
+        and goal.budget.amount > 0
+        and listing.price_amount is not None
+        and features["price"] < 1.0,
     )
 
 
@@ -373,17 +531,67 @@ def _with_variety(suggestions: list[Suggestion], categories, limit) -> list[Sugg
 
 
 def _candidate_queries(outcomes, categories, origin, radius_km) -> list[ListingQuery]:
-    """Listings filed under the goal's outcomes, and those offering its categories."""
+    """Listings filed under the goal's outcomes, and those offering its categories.
+
+    Without a postcode there is no "nearest first": the listings that have
+    most of the goal's outcomes (or categories) come first (``rank_by_fit``),
+    never the first ones in the alphabet.
+    """
     queries = []
     if outcomes:
-        queries.append(
-            ListingQuery(outcomes=tuple(outcomes[:3]), origin=origin, radius_km=radius_km)
-        )
+        queries.append(ListingQuery(outcomes=tuple(outcomes[:3])))
     if categories:
-        queries.append(
-            ListingQuery(categories=tuple(categories[:4]), origin=origin, radius_km=radius_km)
+        queries.append(ListingQuery(categories=tuple(categories[:4])))
+    return [
+        replace(
+            query,
+            origin=origin,
+            radius_km=radius_km,
+            page_size=CANDIDATES_PER_QUERY,
+            rank_by_fit=origin is None,
         )
-    return [replace(query, page_size=CANDIDATES_PER_QUERY) for query in queries]
+        for query in queries
+    ]
+
+
+# The words most worth searching the directory's text for, when no phrase matched.
+SEARCH_WORDS = 3
+
+
+def search_words(inference: Inference) -> list[str]:
+    """The goal's unusual words, longest first: "bowls" from "I would like to play bowls again".
+
+    A word is searched as its stem when the stem starts it ("bowl" finds
+    "bowls" and "bowling" on both backends).
+    """
+    words = [
+        w
+        for w in dict.fromkeys(inference.content_words)
+        if w not in understanding.COMMON_WORDS and w.isalpha() and len(w) >= 4
+    ]
+    words.sort(key=lambda w: (-len(w), w))
+    chosen = []
+    for word in words[:SEARCH_WORDS]:
+        root = understanding.stem(word)
+        chosen.append(root if word.startswith(root) and len(root) >= 4 else word)
+    return chosen
+
+
+def _categories_of(listings: list[ListingSummary]) -> tuple[list[str], list[str]]:
+    """The outcomes and categories most of the found listings share, best found first."""
+    outcome_votes: dict[str, float] = {}
+    category_votes: dict[str, float] = {}
+    for rank, listing in enumerate(listings):
+        weight = 1.0 / (1 + rank)
+        for i, slug in enumerate(listing.categories):
+            category_votes[slug] = category_votes.get(slug, 0) + weight / (1 + i)
+        for i, slug in enumerate(listing.outcomes):
+            outcome_votes[slug] = outcome_votes.get(slug, 0) + weight / (1 + i)
+
+    def ranked(votes):
+        return [slug for slug, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    return ranked(outcome_votes), ranked(category_votes)
 
 
 def kept_listings(ids, origin) -> list[ListingSummary]:
@@ -404,10 +612,14 @@ def kept_listings(ids, origin) -> list[ListingSummary]:
 @dataclass
 class _Plan:
     goal: GoalSpec
+    inference: Inference
     outcomes: list[str]
     categories: list[str]
     main_categories: set[str]
     queries: list[ListingQuery]
+    basis: str
+    words: list[str] = field(default_factory=list)
+    found: dict[int, ListingSummary] = field(default_factory=dict)
 
 
 def match_goal(
@@ -420,6 +632,44 @@ def match_goal(
     return match_plan([goal], origin, radius_km, backend, limit)[0]
 
 
+def _plan_for(goal: GoalSpec, origin, radius_km, vocab: Vocabulary) -> _Plan:
+    inference = infer(goal.text, vocab)
+    if goal.outcomes or goal.categories:
+        basis = "given"
+        outcomes = list(goal.outcomes) or inference.outcomes
+        categories = list(goal.categories) or inference.categories
+        main = set(goal.categories) or inference.main_categories
+    else:
+        outcomes, categories, main = (
+            inference.outcomes,
+            inference.categories,
+            inference.main_categories,
+        )
+        basis = "phrases" if (outcomes or categories) else "words"
+    plan = _Plan(goal, inference, outcomes, categories, main, [], basis)
+    if basis == "words":
+        plan.words = search_words(inference)
+        plan.queries = [
+            ListingQuery(text=word, origin=origin, radius_km=radius_km, page_size=20)
+            for word in plan.words
+        ]
+    else:
+        plan.queries = _candidate_queries(outcomes, categories, origin, radius_km)
+    return plan
+
+
+def _fall_back(plan: _Plan, origin, radius_km) -> list[ListingQuery]:
+    """The next search for a goal that found nothing: the plan's outcomes, then anything near."""
+    if plan.basis == "words" and plan.goal.plan_outcomes:
+        plan.basis = "plan"
+        plan.outcomes = list(plan.goal.plan_outcomes)
+        return _candidate_queries(plan.outcomes, [], origin, radius_km)
+    if plan.basis != "nearby":
+        plan.basis = "nearby"
+        return [ListingQuery(origin=origin, radius_km=radius_km, page_size=CANDIDATES_PER_QUERY)]
+    return []
+
+
 def match_plan(
     goals: list[GoalSpec],
     origin=None,
@@ -427,40 +677,79 @@ def match_plan(
     backend=None,
     limit: int = MAX_SUGGESTIONS,
 ) -> list[GoalResult]:
-    """Suggestions for every goal; all the goals' searches go to the backend at once."""
-    plans = []
-    for goal in goals:
-        inference = infer(goal.text)
-        outcomes = list(goal.outcomes) or inference.outcomes
-        categories = list(goal.categories) or inference.categories
-        main_categories = set(goal.categories) or inference.main_categories
-        queries = _candidate_queries(outcomes, categories, origin, radius_km)
-        plans.append(_Plan(goal, outcomes, categories, main_categories, queries))
+    """Suggestions for every goal; all the goals' searches go to the backend at once.
 
-    pages = iter(search_many([q for plan in plans for q in plan.queries], backend=backend))
-    results = []
-    for plan in plans:
-        found: dict[int, ListingSummary] = {}
-        for _query in plan.queries:
-            for listing in next(pages).results:
-                found.setdefault(listing.id, listing)
-        if plan.goal.keep_ids:
-            for listing in kept_listings(plan.goal.keep_ids, origin):
-                found[listing.id] = listing
-        scored = [
-            score(
-                listing, plan.goal, plan.outcomes, plan.categories, radius_km, plan.main_categories
-            )
-            for listing in found.values()
-        ]
-        scored.sort(key=lambda s: (-s.score, s.listing.distance_km or 0, s.listing.id))
-        results.append(
-            GoalResult(
-                text=plan.goal.text,
-                outcomes=plan.outcomes,
-                categories=plan.categories,
-                suggestions=_with_variety(scored, plan.categories, limit),
-                inferred=not plan.goal.outcomes,
-            )
+    A goal never ends with nothing while any listing is within the radius:
+    when its phrases (or, with no phrase, its words) find nothing, the plan's
+    other outcomes are searched, then anything nearby, and the result says
+    that the match is weak (``GoalResult.weak``).
+    """
+    vocab = vocabulary()  # one look at the phrase table for the whole plan
+    plans = [_plan_for(goal, origin, radius_km, vocab) for goal in goals]
+    pending = plans
+    while pending:
+        queries = [q for p in pending for q in p.queries]
+        pages = iter(search_many(queries, backend=backend) if queries else [])
+        for plan in pending:
+            for _query in plan.queries:
+                for listing in next(pages).results:
+                    plan.found.setdefault(listing.id, listing)
+        pending = []
+        for plan in plans:
+            if plan.found or plan.basis == "nearby":
+                continue
+            plan.queries = _fall_back(plan, origin, radius_km)
+            if plan.queries:
+                pending.append(plan)
+    return [_result(plan, origin, radius_km, limit) for plan in plans]
+
+
+def _result(plan: _Plan, origin, radius_km, limit) -> GoalResult:
+    avoid = set(plan.inference.avoid_categories) - set(plan.goal.categories)
+    if (plan.basis in ("words", "plan", "nearby") or not plan.categories) and plan.found:
+        # What the found listings are filed under stands in for what the words did not say.
+        outcomes, categories = _categories_of(list(plan.found.values()))
+        categories = [slug for slug in categories if slug not in avoid]
+        plan.outcomes = plan.outcomes or outcomes[:3]
+        plan.categories = categories[:4]
+        plan.main_categories = set(categories[:1])
+    found = dict(plan.found)
+    if plan.goal.keep_ids:
+        for listing in kept_listings(plan.goal.keep_ids, origin):
+            found[listing.id] = listing
+    candidates = [
+        listing
+        for listing in found.values()
+        if listing.id in plan.goal.keep_ids or not (set(listing.categories[:1]) & avoid)
+    ] or list(found.values())
+    main = plan.main_categories or set(plan.categories[:1])
+    scored = [
+        score(
+            listing,
+            plan.goal,
+            plan.outcomes,
+            plan.categories,
+            radius_km,
+            plan.main_categories,
+            chosen_by=choices.chosen_by(listing.id, main),
         )
-    return results
+        for listing in candidates
+    ]
+    scored.sort(key=lambda s: (-s.score, s.listing.distance_km or 0, s.listing.id))
+    within = [s for s in scored if not s.over_budget or "continuity" in s.features]
+    over = [s for s in scored if s.over_budget and "continuity" not in s.features]
+    # Options that may cost more than the budget come after every one within it.
+    chosen = _with_variety(within, plan.categories, limit)
+    chosen += _with_variety(over, plan.categories, limit - len(chosen))
+    return GoalResult(
+        text=plan.goal.text,
+        outcomes=plan.outcomes,
+        categories=plan.categories,
+        suggestions=chosen,
+        inferred=not plan.goal.outcomes,
+        basis=plan.basis,
+        phrases=plan.inference.phrases,
+        avoided=plan.inference.negated_phrases,
+        corrections=plan.inference.corrections,
+        search_words=plan.words,
+    )

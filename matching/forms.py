@@ -302,7 +302,8 @@ class GoalForm(forms.ModelForm):
         queryset=Outcome.objects.all(),
         to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave these empty and we will work them out from your words.",
+        help_text="Leave these empty and we will tick them from your words; "
+        "you can untick them afterwards.",
     )
     priority = forms.TypedChoiceField(
         label="How important is this goal?",

@@ -5,12 +5,19 @@ representatives and their named practitioner see it (``matching.access``),
 and every practitioner view is logged where the person can read it.
 """
 
+from django import forms
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.db.models.signals import m2m_changed
 from django.utils import timezone
+from modelcluster.fields import ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel
+from wagtail.models import DraftStateMixin, RevisionMixin
 
 from directory.models import Category, Language, ListingPage, Outcome
 
@@ -134,6 +141,10 @@ class Goal(models.Model):
     )
     why_it_matters = models.TextField("why this matters to me", blank=True)
     outcomes = models.ManyToManyField(Outcome, blank=True)
+    outcomes_from_words = models.BooleanField(
+        default=False,
+        help_text="The outcomes were ticked by Kith from the goal's words, not by the person.",
+    )
     categories = models.ManyToManyField(Category, blank=True)
     priority = models.PositiveSmallIntegerField(default=1, help_text="1 is most important.")
     budget_amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
@@ -324,15 +335,67 @@ class ReferralEvent(models.Model):
         ordering = ["at", "pk"]
 
 
-class PhraseRule(models.Model):
-    """An editable phrase that maps goal words to outcomes and categories."""
+class PhraseRule(DraftStateMixin, RevisionMixin, ClusterableModel):
+    """An editable phrase that maps goal words to outcomes and categories.
 
-    phrase = models.CharField(max_length=80, unique=True)
-    outcomes = models.ManyToManyField(Outcome, blank=True)
-    categories = models.ManyToManyField(Category, blank=True)
+    Edited in the Wagtail admin (Snippets, "Phrase rules"): a change can be
+    saved as a draft and published later; only live rules are used. The
+    matching engine reads this table, and nothing else, for every match
+    (``matching.engine.vocabulary``), so a published edit is used at once in
+    every process.
+    """
+
+    phrase = models.CharField(
+        max_length=80,
+        unique=True,
+        help_text="Lower case words as people write them, e.g. 'go swimming'. Any word "
+        "ending matches ('swim' matches 'swimming'), and small typos are forgiven.",
+    )
+    outcomes = ParentalManyToManyField(Outcome, blank=True)
+    categories = ParentalManyToManyField(Category, blank=True)
+    main_category = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The category this phrase is mostly about; it is looked for first.",
+    )
+    names_a_problem = models.BooleanField(
+        default=False,
+        help_text="Tick when the phrase names something people want to avoid, such as "
+        "'hospital' or 'lonely': 'I don't want to end up in hospital' still asks for help "
+        "to stay well, so 'not' does not turn it round.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="phrase_rule")
+
+    panels = [
+        FieldPanel("phrase"),
+        FieldPanel("outcomes", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("main_category"),
+        FieldPanel("names_a_problem"),
+    ]
 
     class Meta:
         ordering = ["phrase"]
 
     def __str__(self):
         return self.phrase
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+
+def _phrase_rule_terms_changed(sender, instance, action, **kwargs):
+    """Changing a rule's outcomes or categories alone still changes the table's version."""
+    if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, PhraseRule):
+        PhraseRule.objects.filter(pk=instance.pk).update(updated_at=timezone.now())
+
+
+for _through in (PhraseRule.outcomes.through, PhraseRule.categories.through):
+    m2m_changed.connect(
+        _phrase_rule_terms_changed, sender=_through, dispatch_uid=f"phrase_rule_m2m_{_through}"
+    )

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from directory import geo
-from matching.engine import Budget, GoalSpec
+from directory.models import Outcome
+from matching.engine import Budget, GoalSpec, infer
 from matching.models import (
     STAGE_ORDER,
     BrokerageRoute,
@@ -127,7 +128,41 @@ def goal_spec(goal: Goal) -> GoalSpec:
         needs_backup_cover=goal.needs_backup_cover,
         not_too_close=goal.not_too_close,
         keep_ids=list(goal.keep_listings.values_list("pk", flat=True)),
+        plan_outcomes=list(
+            Outcome.objects.filter(goal__plan_id=goal.plan_id)
+            .exclude(goal__pk=goal.pk)
+            .order_by("sort_order")
+            .values_list("slug", flat=True)
+            .distinct()
+        ),
     )
+
+
+# At most this many outcomes are worked out from a goal's words and ticked for the person.
+OUTCOMES_FROM_WORDS = 3
+
+
+def save_goal(form) -> tuple[Goal, list[str]]:
+    """Save a goal form; with no outcome ticked, tick the ones its words point to.
+
+    The outcomes Kith worked out are stored on the goal, like any the person
+    ticked (so pools and reports see them), and shown on the goal's form where
+    the person can untick them. Returns the goal and the names of the outcomes
+    worked out (empty when the person chose their own).
+    """
+    goal = form.save()
+    slugs = infer(goal.text).outcomes[:OUTCOMES_FROM_WORDS]
+    chosen = set(goal.outcomes.values_list("slug", flat=True))
+    if chosen:
+        # Still Kith's, if the person kept exactly what Kith ticked.
+        goal.outcomes_from_words = chosen == set(slugs)
+        goal.save(update_fields=["outcomes_from_words"])
+        return goal, []
+    outcomes = sorted(Outcome.objects.filter(slug__in=slugs), key=lambda o: slugs.index(o.slug))
+    goal.outcomes.set(outcomes)
+    goal.outcomes_from_words = bool(outcomes)
+    goal.save(update_fields=["outcomes_from_words"])
+    return goal, [outcome.name for outcome in outcomes]
 
 
 def plan_origin(plan: SupportPlan):

@@ -23,7 +23,7 @@ from directory.models import Category, ListingPage, Outcome
 from kith.params import object_id, whole_number
 from matching import plans
 from matching.access import get_plan_for, is_named_practitioner, plans_visible_to
-from matching.engine import infer, match_goal
+from matching.engine import MAX_SUGGESTIONS, infer, match_goal
 from matching.forms import (
     BrokerageForm,
     GoalForm,
@@ -145,7 +145,7 @@ def _goal_rows(plan: SupportPlan) -> list[dict]:
     rows = []
     for goal in goals:
         outcomes = [outcome.name for outcome in goal.outcomes.all()]
-        inferred = not outcomes
+        inferred = goal.outcomes_from_words or not outcomes
         if inferred:
             outcomes = [outcome_names.get(slug, slug) for slug in infer(goal.text).outcomes]
         rows.append(
@@ -282,12 +282,23 @@ def goal_new(request, pk):
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.instance.plan = plan
-        goal = form.save()
+        goal, worked_out = plans.save_goal(form)
         messages.success(request, "Your goal has been added. See suggestions for it below.")
+        _say_worked_out(request, worked_out)
         return redirect(reverse("matching:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
     context = _plan_context(request, plan)
     context.update({"form": form, "goal": None})
     return render(request, "matching/goal_form.html", context, status=400 if form.errors else 200)
+
+
+def _say_worked_out(request, outcome_names: list[str]) -> None:
+    if outcome_names:
+        messages.info(
+            request,
+            "From your words we ticked what this goal will help with: "
+            + ", ".join(name.lower() for name in outcome_names)
+            + ". You can untick any of them by changing the goal.",
+        )
 
 
 @login_required
@@ -297,8 +308,9 @@ def goal_edit(request, pk, goal_pk):
     goal = _goal_for(plan, goal_pk)
     form = GoalForm(request.POST or None, instance=goal)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        _goal, worked_out = plans.save_goal(form)
         messages.success(request, "Your goal has been saved.")
+        _say_worked_out(request, worked_out)
         return redirect(reverse("matching:plan_detail", args=[plan.pk]) + f"#goal-{goal.pk}")
     context = _plan_context(request, plan)
     context.update({"form": form, "goal": goal})
@@ -333,6 +345,15 @@ def _term_names(slugs, model) -> list[str]:
     return [names[slug] for slug in slugs if slug in names]
 
 
+# Three pages of ten: past thirty, a different goal or distance helps more than paging.
+MAX_SUGGESTION_PAGES = 3
+
+
+def suggestion_page(value: str) -> int:
+    """The page of suggestions asked for, 1 to MAX_SUGGESTION_PAGES; anything else is 1."""
+    return int(value) if value.isdigit() and 1 <= int(value) <= MAX_SUGGESTION_PAGES else 1
+
+
 @login_required
 def goal_suggestions(request, pk, goal_pk):
     """Ranked, explained suggestions for one goal; nothing is chosen for anyone."""
@@ -341,7 +362,12 @@ def goal_suggestions(request, pk, goal_pk):
     radius_form = RadiusForm(request.GET or None)
     miles = radius_form.chosen_miles()
     origin = plans.plan_origin(plan)
-    result = match_goal(plans.goal_spec(goal), origin, geo.miles_to_km(miles))
+    page = suggestion_page(request.GET.get("page", ""))
+    # One more than the page holds tells whether there is a next page.
+    result = match_goal(
+        plans.goal_spec(goal), origin, geo.miles_to_km(miles), limit=page * MAX_SUGGESTIONS + 1
+    )
+    shown = result.suggestions[(page - 1) * MAX_SUGGESTIONS : page * MAX_SUGGESTIONS]
     context = _plan_context(request, plan)
     context.update(
         {
@@ -350,6 +376,13 @@ def goal_suggestions(request, pk, goal_pk):
             "miles": miles,
             "has_origin": origin is not None,
             "result": result,
+            "shown": shown,
+            "first_over_budget": next((s for s in shown if s.over_budget), None),
+            "page": page,
+            "first_number": (page - 1) * MAX_SUGGESTIONS + 1,
+            "last_number": (page - 1) * MAX_SUGGESTIONS + len(shown),
+            "has_more": len(result.suggestions) > page * MAX_SUGGESTIONS
+            and page < MAX_SUGGESTION_PAGES,
             "looked_for": _term_names(result.outcomes, Outcome)
             + _term_names(result.categories, Category),
             "saved_ids": set(goal.saved.values_list("listing_id", flat=True)),

@@ -50,3 +50,41 @@ def test_golden_goals_give_the_same_top_suggestions_on_both_backends(directory):
         ], text
         compared += bool(on_database.suggestions)
     assert compared >= len(GOLDEN_GOALS) * 0.7
+
+
+def test_goals_in_peoples_own_words_never_come_back_empty_and_agree_on_both_backends(
+    directory,  # noqa: F811
+):
+    """Typos, negation, carers and unknown words: the fall-backs work on both backends."""
+    require_service("ELASTICSEARCH_URL", "Elasticsearch")
+    if directory.es_problem:
+        pytest.fail(directory.es_problem)
+    from directory.search.elastic import ElasticsearchBackend
+    from matching.evaluation.goals import goals_in
+
+    database, elastic = database_backend(), ElasticsearchBackend()
+    for goal in goals_in("dev")[:40]:
+        on_database = match_goal(GoalSpec(goal.text), ORIGIN, backend=database)
+        on_elastic = match_goal(GoalSpec(goal.text), ORIGIN, backend=elastic)
+        assert on_database.suggestions, goal.text
+        assert on_database.basis == on_elastic.basis, goal.text
+        assert top(on_database) == top(on_elastic), goal.text
+
+
+def test_without_a_postcode_both_backends_rank_candidates_by_fit(directory):  # noqa: F811
+    require_service("ELASTICSEARCH_URL", "Elasticsearch")
+    if directory.es_problem:
+        pytest.fail(directory.es_problem)
+    from directory.search import ListingQuery, search
+    from directory.search.elastic import ElasticsearchBackend
+
+    query = ListingQuery(
+        outcomes=("physical-health", "social-inclusion", "mental-wellbeing"),
+        rank_by_fit=True,
+        page_size=50,
+    )
+    on_database = search(query, backend=database_backend()).results
+    on_elastic = search(query, backend=ElasticsearchBackend()).results
+    assert [r.id for r in on_database] == [r.id for r in on_elastic]
+    fits = [len(set(r.outcomes) & set(query.outcomes)) for r in on_database]
+    assert fits == sorted(fits, reverse=True) and fits[0] > fits[-1]

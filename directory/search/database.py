@@ -210,7 +210,22 @@ class DatabaseBackend:
     def _ordered_without_origin(self, query: ListingQuery, records):
         if query.terms:
             return records.annotate(score=self.text_score(query)).order_by("-score", "listing_id")
+        if query.rank_by_fit and query.fit_slugs:
+            return records.annotate(score=self.fit_score(query)).order_by(
+                "stale", "-score", "listing_id"
+            )
         return records.annotate(score=Value(0.0)).order_by("stale", "name", "listing_id")
+
+    def fit_score(self, query: ListingQuery):
+        """One point for each of the query's outcomes and categories a listing has."""
+        score = Value(0.0)
+        for field, slug in query.fit_slugs:
+            score = score + Case(
+                When(**{f"{field}__contains": f"|{slug}|"}, then=Value(1.0)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+        return score
 
     def _search_near(self, query: ListingQuery) -> SearchPage:
         lat, lng = query.origin

@@ -606,6 +606,23 @@ def build_search(query: ListingQuery) -> Search:
             boost_mode="multiply",
         )
         sort = ["_score", {"id": "asc"}]
+    elif query.rank_by_fit and query.fit_slugs:
+        # One point for each asked outcome and category a listing has, as the
+        # database backend's fit_score.
+        es_query = Q(
+            "function_score",
+            query=es_query,
+            # The unfiltered function makes a listing that fits nothing score
+            # (almost) 0 rather than Elasticsearch's default of 1.
+            functions=[{"weight": 0.001}]
+            + [
+                {"filter": Q("term", **{field: slug}).to_dict(), "weight": 1}
+                for field, slug in query.fit_slugs
+            ],
+            score_mode="sum",
+            boost_mode="replace",
+        )
+        sort = ["_score", {"id": "asc"}]
     else:
         sort = [
             {"stale": {"order": "asc", "missing": "_first"}},

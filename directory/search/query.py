@@ -46,6 +46,11 @@ class ListingQuery:
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     exclude_ids: tuple[int, ...] = ()
+    # With no text and no origin, order by fit (how many of the asked outcomes
+    # and categories a listing has) instead of by name: matching uses this so
+    # that a plan without a postcode gets the best-fitting listings, not the
+    # first ones in the alphabet.
+    rank_by_fit: bool = False
 
     @property
     def terms(self) -> list[str]:
@@ -57,6 +62,13 @@ class ListingQuery:
         if self.origin is not None and not self.terms:
             return SortOrder.DISTANCE
         return SortOrder.RELEVANCE
+
+    @property
+    def fit_slugs(self) -> list[tuple[str, str]]:
+        """(field, slug) pairs each worth one point of fit."""
+        return [("outcomes", slug) for slug in self.outcomes] + [
+            ("categories", slug) for slug in self.categories
+        ]
 
     @property
     def offset(self) -> int:

@@ -358,3 +358,15 @@ def test_bounding_box_near_a_pole_or_the_date_line_spans_all_longitudes():
 def test_bounding_box_rejects_nonsense(lat, lng, radius):
     with pytest.raises(ValueError):
         geo.bounding_box(lat, lng, radius)
+
+
+def test_distance_is_geopys_great_circle_to_the_last_bit():
+    import random
+
+    from geopy.distance import great_circle
+
+    rng = random.Random(16)
+    for _ in range(5000):
+        a = (rng.uniform(49.0, 59.0), rng.uniform(-8.0, 2.0))
+        b = (rng.uniform(49.0, 59.0), rng.uniform(-8.0, 2.0))
+        assert geo.distance_km(a, b) == great_circle(a, b).km

@@ -166,3 +166,13 @@ def stockport_listings(django_db_setup, django_db_blocker):
             }
         yield listings
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_choice_counts():
+    """What people chose is counted again for every test, so no test sees another's."""
+    from matching import choices
+
+    choices.forget()
+    yield
+    choices.forget()

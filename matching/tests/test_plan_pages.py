@@ -390,7 +390,12 @@ def test_adding_a_goal_in_your_own_words(client, maureen, plan):
     assert goal.budget_amount == Decimal("300")
     assert goal.budget_period == "year"
     assert goal.days == "mon,sat"
-    assert not goal.outcomes.exists()
+    # Outcomes left empty are ticked from the words and stored, so the person can untick them.
+    assert set(goal.outcomes.values_list("slug", flat=True)) == {
+        "physical-health",
+        "social-inclusion",
+    }
+    assert goal.outcomes_from_words
 
     text = _text(client.get(f"/plan/{plan.pk}/"))
     assert "I&#x27;d like to go swimming again and meet people" in text
@@ -529,11 +534,18 @@ def test_suggestions_for_a_swimming_goal_list_a_pool_near_home_with_reasons(
         "</li>\n  \n", 1
     )[0]
     assert "Provider" in card
-    assert "£4.50 a session" in card
-    assert "12 places left" in card
+    # Distance, price and places are said once, beside the listing, not again as reasons.
+    facts = re.findall(r"<li>([^<]+)</li>", card.split('class="suggestion__facts"', 1)[1])[:3]
+    assert facts == [
+        "Less than a mile from you",
+        "£4.50 a session: within your budget of £300.00 a year",
+        "12 places left",
+    ]
+    assert card.count("£4.50 a session") == 1
+    assert card.count("12 places left") == 1
     reasons = re.findall(r"<li>([^<]+)</li>", card.split('class="suggestion__reasons"', 1)[1])
-    assert "Less than a mile from you" in reasons
-    assert "£4.50 a session: within your budget of £300.00 a year" in reasons
+    assert "Offers swimming" in reasons
+    assert "Less than a mile from you" not in reasons
     assert "Save to my plan" in card
     assert f'href="{pool.url}">Ask about this' in card
     # Ten miles by default: the pool in Wigan is too far.
@@ -591,3 +603,59 @@ def test_without_a_postcode_the_suggestions_page_says_distance_is_unknown(client
     html = response.content.decode()
     assert "distance is unknown" in html
     assert f'href="/plan/{plan.pk}/details/"' in html
+
+
+@commits
+def test_over_budget_options_come_below_and_more_suggestions_are_on_a_next_page(client):
+    for i in range(12):
+        make_listing(
+            "provider",
+            f"Pool {i:02d}",
+            "SK1 3TA",
+            outcomes=["physical-health"],
+            categories=["swimming"],
+            price="4.00",
+            price_unit="session",
+        )
+    make_listing(
+        "provider",
+        "Luxury Spa Pool",
+        "SK1 3TA",
+        outcomes=["physical-health"],
+        categories=["swimming"],
+        price="90.00",
+        price_unit="session",
+    )
+    maureen = UserFactory(
+        email="maureen@example.org", display_name="Maureen", roles=[Role.BUDGET_HOLDER]
+    )
+    plan = create_plan(maureen, postcode="SK1 3XE")
+    client.force_login(maureen)
+    goal = _add_swimming_goal(client, plan)
+    url = f"/plan/{plan.pk}/goals/{goal.pk}/suggestions/"
+
+    first = _text(client.get(url))
+    assert "More suggestions" in first
+    assert "Luxury Spa Pool" not in first  # over budget: below all twelve within it
+    second = client.get(url + "?miles=10&page=2")
+    text = _text(second)
+    assert "Suggestions 11 to" in text
+    assert "These may cost more than your budget for this goal" in text
+    assert text.index("Pool 1") < text.index("may cost more than your budget for this goal")
+    assert text.index("may cost more than your budget for this goal") < text.index(
+        "Luxury Spa Pool"
+    )
+    assert "Previous suggestions" in text
+
+
+@commits
+def test_a_goal_no_phrase_knows_says_its_matches_are_weak(client, stockport_listings):
+    maureen = UserFactory(
+        email="maureen@example.org", display_name="Maureen", roles=[Role.BUDGET_HOLDER]
+    )
+    plan = create_plan(maureen, postcode="SK1 3XE")
+    client.force_login(maureen)
+    goal = Goal.objects.create(plan=plan, text="a cuppa and a natter")
+    text = _text(client.get(f"/plan/{plan.pk}/goals/{goal.pk}/suggestions/"))
+    assert "These are weak matches." in text
+    assert "Heaton Moor Walking and Social Club" in text

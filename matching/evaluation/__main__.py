@@ -1,0 +1,5 @@
+import sys
+
+from matching.evaluation.run import main
+
+sys.exit(main())
