@@ -298,14 +298,14 @@ def _financial(cutoff: datetime) -> int:
     Payment = _model("marketplace.Payment")
     changed += (
         Payment.objects.filter(erased, created_at__lt=cutoff)
-        .exclude(failure_message="")
-        .update(failure_message="")
+        .exclude(stripe_customer="", stripe_payment_method="", failure_message="")
+        .update(stripe_customer="", stripe_payment_method="", failure_message="")
     )
     Pledge = _model("marketplace.Pledge")
     changed += (
         Pledge.objects.filter(member__erased_at__isnull=False, created_at__lt=cutoff)
-        .exclude(stripe_customer="", stripe_payment_method="", failure_message="")
-        .update(stripe_customer="", stripe_payment_method="", failure_message="")
+        .exclude(failure_message="")
+        .update(failure_message="")
     )
     return changed
 

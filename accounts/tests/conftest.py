@@ -163,7 +163,7 @@ def world(user_factory, django_capture_on_commit_callbacks):
         deadline=timezone.now() + timedelta(days=10),
         status=Pool.Status.FUNDED,
     )
-    Pledge.objects.create(
+    pledge = Pledge.objects.create(
         pool=pool,
         member=sam,
         pledged_by=sam,
@@ -171,7 +171,17 @@ def world(user_factory, django_capture_on_commit_callbacks):
         amount=Decimal("10.00"),
         method=Pledge.Method.CARD_SAVED,
         status=Pledge.Status.CAPTURED,
+    )
+    Payment.objects.create(
+        pledge=pledge,
+        person=sam,
+        amount=Decimal("10.00"),
+        captured_amount=Decimal("10.00"),
+        status=Payment.Status.CAPTURED,
         stripe_customer="cus_sam",
+        stripe_payment_method="pm_sam",
+        stripe_payment_intent="pi_sam_pool",
+        idempotency_key="pool-pledge-sam-card-1",
     )
     return SimpleNamespace(
         sam=sam,

@@ -19,6 +19,7 @@ from marketplace.models import (
     JobAdvert,
     LedgerEntry,
     Message,
+    Payment,
     Pledge,
 )
 from matching.models import Goal, PlanAccess, Referral, StageEntry, SupportPlan
@@ -174,6 +175,7 @@ def test_a_deleted_accounts_money_records_lose_their_details_after_six_years(wor
     Booking.objects.filter(person=world.sam).update(created_at=ago(years=6, days=2))
     Invoice.objects.filter(person=world.sam).update(issued_at=ago(years=6, days=2))
     Pledge.objects.filter(member=world.sam).update(created_at=ago(years=6, days=2))
+    Payment.objects.filter(person=world.sam).update(created_at=ago(years=6, days=2))
     # Joan's account is open: her records keep their details whatever their age.
     Booking.objects.filter(person=world.joan).update(created_at=ago(years=8))
 
@@ -183,7 +185,8 @@ def test_a_deleted_accounts_money_records_lose_their_details_after_six_years(wor
     invoice = Invoice.objects.get(person=world.sam)
     assert invoice.payer_name == "[deleted]" and invoice.payer_email == ""
     assert invoice.amount == Decimal("270.00")
-    assert Pledge.objects.get(member=world.sam).stripe_customer == ""
+    pool_card = Payment.objects.get(pledge__member=world.sam)
+    assert (pool_card.stripe_customer, pool_card.stripe_payment_method) == ("", "")
     assert Booking.objects.get(person=world.joan).note.startswith("Please meet me")
     assert LedgerEntry.objects.aggregate(total=Sum("amount"))["total"] == total
 
