@@ -1,18 +1,38 @@
-"""Record searches (without account ids) so unmet demand can be reported later."""
+"""Record searches (without account ids) so unmet demand can be reported later.
 
-from directory.models import SearchLog
+The row is written by a background task, off the request path; a search never
+fails because its log line could not be queued.
+"""
+
+import logging
+
 from directory.search.query import ListingQuery, SearchPage
+
+logger = logging.getLogger("directory.search")
+
+
+def search_log_fields(
+    query: ListingQuery, page: SearchPage, *, source: str, origin_outward: str = ""
+) -> dict:
+    """The SearchLog columns for one search, as JSON-safe values."""
+    return {
+        "source": source,
+        "query_text": query.text[:200],
+        "outcomes": ",".join(query.outcomes)[:500],
+        "categories": ",".join(query.categories)[:500],
+        "kinds": ",".join(query.kinds)[:100],
+        "origin_outward": origin_outward[:8],
+        "radius_km": query.radius_km if query.origin is not None else None,
+        "result_count": page.count,
+        "backend": page.backend,
+    }
 
 
 def log_search(query: ListingQuery, page: SearchPage, *, source: str, origin_outward: str = ""):
-    return SearchLog.objects.create(
-        source=source,
-        query_text=query.text[:200],
-        outcomes=",".join(query.outcomes)[:500],
-        categories=",".join(query.categories)[:500],
-        kinds=",".join(query.kinds)[:100],
-        origin_outward=origin_outward[:8],
-        radius_km=query.radius_km if query.origin is not None else None,
-        result_count=page.count,
-        backend=page.backend,
-    )
+    from directory.tasks import record_search
+
+    fields = search_log_fields(query, page, source=source, origin_outward=origin_outward)
+    try:
+        record_search.enqueue(fields)
+    except Exception:
+        logger.exception("Could not queue a search-log line")
