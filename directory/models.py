@@ -517,6 +517,8 @@ class SearchLog(models.Model):
     radius_km = models.FloatField(null=True)
     result_count = models.PositiveIntegerField()
     backend = models.CharField(max_length=16)
+    # The searcher's role (e.g. "practitioner"), "" if not signed in: a group, never a person.
+    user_group = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -11,8 +11,32 @@ from directory.search.query import ListingQuery, SearchPage
 logger = logging.getLogger("directory.search")
 
 
+# When someone holds several roles, the one reported is the first of these.
+GROUP_ORDER = (
+    "practitioner",
+    "representative",
+    "budget_holder",
+    "ulo_staff",
+    "provider",
+    "personal_assistant",
+)
+
+
+def user_group(user) -> str:
+    """The searcher's role for demand reports ("" if not signed in or no role)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    roles = user.role_slugs
+    return next((role for role in GROUP_ORDER if role in roles), "")
+
+
 def search_log_fields(
-    query: ListingQuery, page: SearchPage, *, source: str, origin_outward: str = ""
+    query: ListingQuery,
+    page: SearchPage,
+    *,
+    source: str,
+    origin_outward: str = "",
+    group: str = "",
 ) -> dict:
     """The SearchLog columns for one search, as JSON-safe values."""
     return {
@@ -25,13 +49,23 @@ def search_log_fields(
         "radius_km": query.radius_km if query.origin is not None else None,
         "result_count": page.count,
         "backend": page.backend,
+        "user_group": group[:32],
     }
 
 
-def log_search(query: ListingQuery, page: SearchPage, *, source: str, origin_outward: str = ""):
+def log_search(
+    query: ListingQuery,
+    page: SearchPage,
+    *,
+    source: str,
+    origin_outward: str = "",
+    user=None,
+):
     from directory.tasks import record_search
 
-    fields = search_log_fields(query, page, source=source, origin_outward=origin_outward)
+    fields = search_log_fields(
+        query, page, source=source, origin_outward=origin_outward, group=user_group(user)
+    )
     try:
         record_search.enqueue(fields)
     except Exception:
