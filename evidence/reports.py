@@ -661,18 +661,43 @@ def pools_and_savings(scope: Scope) -> Table:
     return suppress(table)
 
 
-def all_tables(scope: Scope) -> list[Table]:
-    return [
-        demand_by_district(scope),
-        demand_by_outcome(scope),
-        demand_by_group(scope),
-        demand_by_source(scope),
-        people_over_time(scope),
-        spend_by_category(scope),
-        spend_by_route(scope),
-        spend_distribution(scope),
-        stage_durations(scope),
-        milestone_durations(scope),
-        outcomes_reviewed(scope),
-        pools_and_savings(scope),
-    ]
+def unmet_needs_table(scope: Scope) -> Table:
+    table = Table(
+        key="top_unmet_needs",
+        title="Top unmet needs",
+        row_header="Need",
+        columns=["Near", "Searches with no or few results", "Most results found", "Within (miles)"],
+    )
+    for need in top_unmet_needs(scope):
+        table.rows.append(
+            Row(
+                need.need,
+                [
+                    Cell(need.district, "text"),
+                    _count(need.searches),
+                    Cell(need.most_results, "text"),
+                    Cell(need.miles if need.miles is not None else "", "text"),
+                ],
+            )
+        )
+    return suppress(table)
+
+
+DEMAND_TABLES = {
+    "demand_by_district": demand_by_district,
+    "demand_by_outcome": demand_by_outcome,
+    "demand_by_group": demand_by_group,
+    "demand_by_source": demand_by_source,
+    "top_unmet_needs": unmet_needs_table,
+}
+PILOT_TABLES = {
+    "people_over_time": people_over_time,
+    "spend_by_category": spend_by_category,
+    "spend_by_route": spend_by_route,
+    "spend_distribution": spend_distribution,
+    "stage_durations": stage_durations,
+    "milestones": milestone_durations,
+    "outcomes_reviewed": outcomes_reviewed,
+    "pools": pools_and_savings,
+}
+ALL_TABLES = {**DEMAND_TABLES, **PILOT_TABLES}
