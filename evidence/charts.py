@@ -93,7 +93,8 @@ def gap_map_svg(table: Table, width: int = 640, height: int = 480) -> str:
     for p in points:
         fill = hidden_fill if p.unmet is None or p.unmet < 5 else SHADES[_band(p.unmet, edges)]
         text_fill = "#ffffff" if fill in SHADES[2:] else "#0b0c0c"
-        circles.append((p.x, p.y, fill, p.label, p.x, p.y + 4, text_fill, p.district))
+        x, y = f"{p.x:.1f}", f"{p.y:.1f}"
+        circles.append((x, y, fill, p.label, x, f"{p.y + 4:.1f}", text_fill, p.district))
     legend = [
         (
             20 + i * 115,
@@ -107,9 +108,9 @@ def gap_map_svg(table: Table, width: int = 640, height: int = 480) -> str:
     ]
     body = format_html_join(
         "\n",
-        '<g><title>{}</title><circle cx="{:.1f}" cy="{:.1f}" r="18" fill="{}" '
+        '<g><title>{}</title><circle cx="{}" cy="{}" r="18" fill="{}" '
         'stroke="#0b0c0c" stroke-width="1"/>'
-        '<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="11" fill="{}">{}</text></g>',
+        '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text></g>',
         ((c[3], c[0], c[1], c[2], c[4], c[5], c[6], c[7]) for c in circles),
     )
     legend_svg = format_html_join(
@@ -167,10 +168,10 @@ def bar_chart_svg(table: Table, column: int, title: str, width: int = 640) -> st
                 row.label,
                 label_width,
                 y,
-                max(length, 6),
+                f"{max(length, 6):.1f}",
                 bar_height,
                 hidden_fill if cell.hidden else SHADES[3],
-                label_width + max(length, 6) + 6,
+                f"{label_width + max(length, 6) + 6:.1f}",
                 y + 15,
                 cell.display(),
             )
@@ -178,8 +179,8 @@ def bar_chart_svg(table: Table, column: int, title: str, width: int = 640) -> st
     body = format_html_join(
         "\n",
         '<g><title>{}</title><text x="{}" y="{}" text-anchor="end" font-size="12">{}</text>'
-        '<rect x="{}" y="{}" width="{:.1f}" height="{}" fill="{}"/>'
-        '<text x="{:.1f}" y="{}" font-size="12">{}</text></g>',
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+        '<text x="{}" y="{}" font-size="12">{}</text></g>',
         bars,
     )
     return format_html(

@@ -132,6 +132,7 @@ def _demand_row(label: str, none: int, few: int, enough: int) -> Row:
 
 
 def _demand_table(key, title, row_header, rows, *, total_row=True, note="") -> Table:
+    total_row = total_row and bool(rows)  # an empty table has nothing to add up
     table = Table(
         key=key,
         title=title,
@@ -280,7 +281,7 @@ def top_unmet_needs(scope: Scope, limit: int = 10) -> list[UnmetNeed]:
                 entry[2] = max(entry[2] or 0, combo["radius"])
     needs = [
         UnmetNeed(
-            need=need[0].upper() + need[1:].lower() if need else need,
+            need=need,
             district=district,
             searches=n,
             most_results=most,

@@ -211,6 +211,15 @@ def _hide_another(table: Table, line: list[tuple[int, int]]) -> bool:
     return True
 
 
+def _hidden_parts_sum_to_zero(table: Table, line: list[tuple[int, int]]) -> bool:
+    """The shown total less the shown parts is 0, so every hidden part is 0."""
+    total = table.rows[line[-1][0]].cells[line[-1][1]]
+    if total.hidden:
+        return False
+    parts = [table.rows[r].cells[c] for r, c in line[:-1]]
+    return any(p.hidden for p in parts) and sum(p.value or 0 for p in parts if p.hidden) == 0
+
+
 def apply_secondary(table: Table) -> None:
     lines = _lines(table)
     if not lines:
@@ -220,6 +229,9 @@ def apply_secondary(table: Table) -> None:
         for line in lines:
             hidden = [pos for pos in line if table.rows[pos[0]].cells[pos[1]].hidden]
             if len(hidden) == 1 and _hide_another(table, line):
+                changed = True
+            elif hidden and _hidden_parts_sum_to_zero(table, line) and _hide_another(table, line):
+                # Counts are never negative: hidden parts that must add up to 0 are all 0.
                 changed = True
         if changed:
             continue

@@ -39,11 +39,19 @@ def shown_numbers(table: Table) -> list[int]:
     return [cell.value for row in table.rows for cell in row.cells if not cell.hidden]
 
 
+def zero_lines(table: Table) -> list:
+    """Lines whose shown total less shown parts is 0 while some part is hidden."""
+    from evidence.suppression import _hidden_parts_sum_to_zero, _lines
+
+    return [line for line in _lines(table) if _hidden_parts_sum_to_zero(table, line)]
+
+
 def assert_safe(table: Table, original: Table):
     # No shown count under 5.
     assert all(n >= 5 for n in shown_numbers(table))
-    # No hidden count can be worked out from what is shown.
+    # No hidden count can be worked out from what is shown, exactly or as "all zero".
     assert derivable(table) == set()
+    assert zero_lines(table) == []
     # What is shown is the truth.
     for row, orig in zip(table.rows, original.rows, strict=True):
         for cell, o in zip(row.cells, orig.cells, strict=True):
@@ -117,3 +125,17 @@ def test_every_small_grid_up_to_2_by_2_is_safe():
         grid = [list(values[:2]), list(values[2:])]
         table = suppress(cross_table(grid))
         assert_safe(table, cross_table(grid))
+
+
+def test_hidden_cells_that_must_add_up_to_zero_are_not_left_so():
+    # Row: 6 shown, two zeros hidden, total 6 -> the zeros could be read off. Hide the 6 too.
+    table = suppress(cross_table([[6, 0, 0], [9, 7, 30]]))
+    assert table.rows[0].cells[0].hidden
+    assert_safe(table, cross_table([[6, 0, 0], [9, 7, 30]]))
+
+
+def test_an_empty_table_is_safe():
+    table = Table(
+        key="e", title="e", row_header="r", columns=["a", "Total"], part_columns=[0], total_column=1
+    )
+    assert suppress(table).rows == []
