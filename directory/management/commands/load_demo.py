@@ -13,6 +13,7 @@ import sys
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import DEFAULT_LISTINGS, DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
@@ -51,6 +52,8 @@ class Command(BaseCommand):
 
         offers = ensure_demo_offers()
         ensure_demo_plan()
+        # A year of searches, plans, spend and reviews for the commissioners' reports.
+        call_command("load_demo_evidence", verbosity=verbosity)
         seconds = time.monotonic() - started
         if verbosity > 0:
             loaded = result.listings
