@@ -148,6 +148,20 @@ def _supply(rng: random.Random, district: str, category: str) -> int:
     return max(0, round(rng.gauss(base * scale, 2.5 * max(scale, 0.2))))
 
 
+@dataclass
+class _World:
+    rng: random.Random
+    today: date
+    year_ago: date
+    sectors: dict
+    districts: list
+    weights: list
+    outcomes: dict
+    categories: dict
+    needs: list
+    batch_size: int
+
+
 def load(
     people: int = 400,
     *,
@@ -156,177 +170,191 @@ def load(
     anonymous_searches: int = 12000,
     searches_per_person: int = 10,
     batch_size: int = 5000,
+    chunk: int = 5000,
     with_pools: bool = True,
     progress=None,
 ) -> Result:
-    """Generate the evidence demo; does nothing if its people are already there."""
+    """Generate the evidence demo; does nothing if its people are already there.
+
+    People are made ``chunk`` at a time, so 100,000 of them fit in memory.
+    """
     User = get_user_model()
     if User.objects.filter(email=EMAIL_PATTERN.format(0)).exists():
         return Result()
-    rng = random.Random(seed)
     today = today or timezone.localdate()
-    year_ago = today - timedelta(days=365)
     sectors = _district_sectors()
     districts = sorted(sectors)
-    district_weights = [3 if d.startswith(("SK", "M")) else 2 for d in districts]
     outcomes = dict(Outcome.objects.values_list("slug", "pk"))
     categories = dict(Category.objects.values_list("slug", "pk"))
-    needs = [n for n in NEEDS if n[0] in outcomes and n[1] in categories]
+    world = _World(
+        rng=random.Random(seed),
+        today=today,
+        year_ago=today - timedelta(days=365),
+        sectors=sectors,
+        districts=districts,
+        weights=[3 if d.startswith(("SK", "M")) else 2 for d in districts],
+        outcomes=outcomes,
+        categories=categories,
+        needs=[n for n in NEEDS if n[0] in outcomes and n[1] in categories],
+        batch_size=batch_size,
+    )
     result = Result()
     say = progress or (lambda message: None)
-
     with transaction.atomic(), dates_as_given(SupportPlan, Goal, SearchLog):
-        # People: demo accounts that cannot sign in (no usable password).
-        users = User.objects.bulk_create(
-            [
-                User(email=EMAIL_PATTERN.format(i), display_name=f"Person {i}", password="!")
-                for i in range(people)
-            ],
-            batch_size=batch_size,
-        )
-        RoleGrant.objects.bulk_create(
-            [RoleGrant(user=u, role=Role.BUDGET_HOLDER) for u in users], batch_size=batch_size
-        )
-        result.people = len(users)
-        say(f"{len(users)} people")
-
-        # Plans and their stage history.
-        plans, homes = [], []
-        for user in users:
-            district = rng.choices(districts, weights=district_weights)[0]
-            sector = rng.choice(sectors[district])
-            postcode = (
-                f"{sector}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+        last = None
+        for first in range(0, people, chunk):
+            last = _load_people(
+                world, first, min(chunk, people - first), searches_per_person, result
             )
-            created = year_ago + timedelta(days=rng.randint(-300, 330))
-            moment = _moment(rng, created)
-            plans.append(
-                SupportPlan(
-                    person=user,
-                    postcode=postcode,
-                    title="My support plan",
-                    created_at=moment,
-                    updated_at=moment,
-                )
+            say(
+                f"{result.people} people, {result.stage_entries} stage changes, "
+                f"{result.ledger_entries} lines of spend, {result.searches} searches"
             )
-            homes.append(district)
-        plans = SupportPlan.objects.bulk_create(plans, batch_size=batch_size)
-        result.plans = len(plans)
-
-        entries, reached = [], {}
-        for plan in plans:
-            when = plan.created_at
-            stall = rng.random() < 0.1
-            for i, (stage, median, spread) in enumerate(STAGE_WAITS):
-                entries.append(StageEntry(plan=plan, stage=stage, entered_at=when))
-                plan.stage = stage
-                reached.setdefault(plan.pk, {})[stage] = when
-                if median is None or (stall and i >= 2 and rng.random() < 0.3):
-                    break
-                wait = rng.lognormvariate(math.log(median), spread)
-                following = when + timedelta(days=wait)
-                if following.date() > today:
-                    break
-                when = following
-        StageEntry.objects.bulk_create(entries, batch_size=batch_size)
-        SupportPlan.objects.bulk_update(plans, ["stage"], batch_size=batch_size)
-        result.stage_entries = len(entries)
-        say(f"{len(plans)} plans, {len(entries)} stage changes")
-
-        # Goals, one category and one outcome each.
-        goals, goal_needs = [], []
-        for plan in plans:
-            for priority in range(1, rng.choice([1, 1, 2, 2, 3]) + 1):
-                need = _pick(rng, needs)
-                goals.append(
-                    Goal(
-                        plan=plan, text="A demo goal", priority=priority, created_at=plan.created_at
-                    )
-                )
-                goal_needs.append(need)
-        goals = Goal.objects.bulk_create(goals, batch_size=batch_size)
-        Goal.outcomes.through.objects.bulk_create(
-            [
-                Goal.outcomes.through(goal_id=g.pk, outcome_id=outcomes[n[0]])
-                for g, n in zip(goals, goal_needs, strict=True)
-            ],
-            batch_size=batch_size,
-        )
-        Goal.categories.through.objects.bulk_create(
-            [
-                Goal.categories.through(goal_id=g.pk, category_id=categories[n[1]])
-                for g, n in zip(goals, goal_needs, strict=True)
-            ],
-            batch_size=batch_size,
-        )
-        goals_by_plan: dict[int, list] = {}
-        for goal in goals:
-            goals_by_plan.setdefault(goal.plan_id, []).append(goal)
-        say(f"{len(goals)} goals")
-
-        # Spend: monthly payments from the first payment, split across goals.
-        result.ledger_entries = _spend(rng, plans, reached, goals_by_plan, today, batch_size)
-        say(f"{result.ledger_entries} lines of spend")
-
-        # Outcome reviews for plans at review.
-        reviews = []
-        for plan in plans:
-            if plan.stage != "review":
-                continue
-            for goal in goals_by_plan.get(plan.pk, []):
-                reviews.append(
-                    OutcomeReview(
-                        goal=goal,
-                        plan=plan,
-                        result=_weighted(rng, REVIEW_RESULTS),
-                        reviewed_at=reached[plan.pk]["review"] + timedelta(days=rng.randint(0, 20)),
-                    )
-                )
-        OutcomeReview.objects.bulk_create(reviews, batch_size=batch_size)
-        result.reviews = len(reviews)
-
-        # Searches: by the people above (from home) and by people not signed in.
-        logs = []
-        total_searches = people * searches_per_person + anonymous_searches
-        for i in range(total_searches):
-            district = (
-                homes[i % people]
-                if i < people * searches_per_person
-                else rng.choices(districts, weights=district_weights)[0]
-            )
-            outcome, category, _ = _pick(rng, needs)
-            by_category = rng.random() < 0.6
-            group = _weighted(rng, GROUPS) if i < people * searches_per_person else ""
-            miles = rng.choice([5, 10, 10, 10, 15])
-            results = round(_supply(rng, district, category) * miles / 10)
-            day = year_ago + timedelta(days=rng.randint(1, 365))
-            logs.append(
-                SearchLog(
-                    created_at=_moment(rng, min(day, today)),
-                    source="practitioner"
-                    if group == "practitioner"
-                    else rng.choice(["web", "web", "api"]),
-                    outcomes="" if by_category else outcome,
-                    categories=category if by_category else "",
-                    origin_outward=district,
-                    radius_km=geo.miles_to_km(miles),
-                    result_count=results,
-                    backend="database",
-                    user_group=group,
-                )
-            )
-            if len(logs) >= batch_size:
-                SearchLog.objects.bulk_create(logs, batch_size=batch_size)
-                result.searches += len(logs)
-                logs = []
-        SearchLog.objects.bulk_create(logs, batch_size=batch_size)
-        result.searches += len(logs)
-        say(f"{result.searches} searches")
-
-        if with_pools:
-            result.pools = _pools(rng, plans, goals_by_plan, reached, today)
+        result.searches += _searches(world, anonymous_searches, homes=None, group_known=False)
+        if with_pools and last is not None:
+            result.pools = _pools(world.rng, *last, today)
         _commissioner()
     return result
+
+
+def _load_people(world: _World, first: int, count: int, searches_per_person: int, result):
+    rng, batch_size = world.rng, world.batch_size
+    User = get_user_model()
+    users = User.objects.bulk_create(
+        [
+            User(email=EMAIL_PATTERN.format(i), display_name=f"Person {i}", password="!")
+            for i in range(first, first + count)
+        ],
+        batch_size=batch_size,
+    )
+    RoleGrant.objects.bulk_create(
+        [RoleGrant(user=u, role=Role.BUDGET_HOLDER) for u in users], batch_size=batch_size
+    )
+    result.people += len(users)
+
+    # Plans and their stage history.
+    plans, homes = [], []
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    for user in users:
+        district = rng.choices(world.districts, weights=world.weights)[0]
+        sector = rng.choice(world.sectors[district])
+        created = world.year_ago + timedelta(days=rng.randint(-300, 330))
+        moment = _moment(rng, created)
+        plans.append(
+            SupportPlan(
+                person=user,
+                postcode=f"{sector}{rng.choice(letters)}{rng.choice(letters)}",
+                title="My support plan",
+                created_at=moment,
+                updated_at=moment,
+            )
+        )
+        homes.append(district)
+    plans = SupportPlan.objects.bulk_create(plans, batch_size=batch_size)
+    result.plans += len(plans)
+
+    entries, reached = [], {}
+    for plan in plans:
+        when = plan.created_at
+        stall = rng.random() < 0.1
+        for i, (stage, median, spread) in enumerate(STAGE_WAITS):
+            entries.append(StageEntry(plan=plan, stage=stage, entered_at=when))
+            plan.stage = stage
+            reached.setdefault(plan.pk, {})[stage] = when
+            if median is None or (stall and i >= 2 and rng.random() < 0.3):
+                break
+            following = when + timedelta(days=rng.lognormvariate(math.log(median), spread))
+            if following.date() > world.today:
+                break
+            when = following
+    StageEntry.objects.bulk_create(entries, batch_size=batch_size)
+    SupportPlan.objects.bulk_update(plans, ["stage"], batch_size=batch_size)
+    result.stage_entries += len(entries)
+
+    # Goals, one outcome and one category each.
+    goals, goal_needs = [], []
+    for plan in plans:
+        for priority in range(1, rng.choice([1, 1, 2, 2, 3]) + 1):
+            goals.append(
+                Goal(plan=plan, text="A demo goal", priority=priority, created_at=plan.created_at)
+            )
+            goal_needs.append(_pick(rng, world.needs))
+    goals = Goal.objects.bulk_create(goals, batch_size=batch_size)
+    pairs = list(zip(goals, goal_needs, strict=True))
+    Goal.outcomes.through.objects.bulk_create(
+        [Goal.outcomes.through(goal_id=g.pk, outcome_id=world.outcomes[n[0]]) for g, n in pairs],
+        batch_size=batch_size,
+    )
+    Goal.categories.through.objects.bulk_create(
+        [
+            Goal.categories.through(goal_id=g.pk, category_id=world.categories[n[1]])
+            for g, n in pairs
+        ],
+        batch_size=batch_size,
+    )
+    goals_by_plan: dict[int, list] = {}
+    for goal in goals:
+        goals_by_plan.setdefault(goal.plan_id, []).append(goal)
+
+    result.ledger_entries += _spend(rng, plans, reached, goals_by_plan, world.today, batch_size)
+
+    # Outcome reviews for plans at review.
+    reviews = [
+        OutcomeReview(
+            goal=goal,
+            plan=plan,
+            result=_weighted(rng, REVIEW_RESULTS),
+            reviewed_at=reached[plan.pk]["review"] + timedelta(days=rng.randint(0, 20)),
+        )
+        for plan in plans
+        if plan.stage == "review"
+        for goal in goals_by_plan.get(plan.pk, [])
+    ]
+    OutcomeReview.objects.bulk_create(reviews, batch_size=batch_size)
+    result.reviews += len(reviews)
+
+    # Searches by these people, from home.
+    result.searches += _searches(
+        world, len(users) * searches_per_person, homes=homes, group_known=True
+    )
+    return plans, goals_by_plan, reached
+
+
+def _searches(world: _World, count: int, *, homes, group_known: bool) -> int:
+    """``count`` searches over the year, from the people's homes or anywhere."""
+    rng = world.rng
+    logs, made = [], 0
+    for i in range(count):
+        if homes:
+            district = homes[i % len(homes)]
+        else:
+            district = rng.choices(world.districts, weights=world.weights)[0]
+        outcome, category, _ = _pick(rng, world.needs)
+        by_category = rng.random() < 0.6
+        group = _weighted(rng, GROUPS) if group_known else ""
+        miles = rng.choice([5, 10, 10, 10, 15])
+        day = world.year_ago + timedelta(days=rng.randint(1, 365))
+        logs.append(
+            SearchLog(
+                created_at=_moment(rng, min(day, world.today)),
+                source="practitioner"
+                if group == "practitioner"
+                else rng.choice(["web", "web", "api"]),
+                outcomes="" if by_category else outcome,
+                categories=category if by_category else "",
+                origin_outward=district,
+                radius_km=geo.miles_to_km(miles),
+                result_count=round(_supply(rng, district, category) * miles / 10),
+                backend="database",
+                user_group=group,
+            )
+        )
+        if len(logs) >= world.batch_size:
+            SearchLog.objects.bulk_create(logs, batch_size=world.batch_size)
+            made += len(logs)
+            logs = []
+    SearchLog.objects.bulk_create(logs, batch_size=world.batch_size)
+    return made + len(logs)
 
 
 def _spend(rng, plans, reached, goals_by_plan, today, batch_size) -> int:

@@ -31,7 +31,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Lead
+from django.db.models.functions import Concat, Lead, StrIndex, Substr
 from django.utils import timezone
 
 from directory import geo
@@ -89,14 +89,18 @@ class Scope:
     def in_period(self, field: str) -> Q:
         return Q(**{f"{field}__gte": self.since, f"{field}__lt": self.until})
 
-    def postcode_in_area(self, field: str) -> Q:
-        """A full or outward postcode stored in ``field`` lies in one of the districts."""
+    def restrict(self, queryset, postcode_field: str):
+        """Rows whose postcode (full or outward, in ``postcode_field``) is in the districts."""
         if self.districts is None:
-            return Q()
-        q = Q(pk__in=[])
-        for district in self.districts:
-            q |= Q(**{f"{field}__startswith": f"{district} "}) | Q(**{f"{field}": district})
-        return q
+            return queryset
+        return queryset.annotate(_outward=outward_code(postcode_field)).filter(
+            _outward__in=self.districts
+        )
+
+
+def outward_code(field: str):
+    """SQL: the outward code of a postcode ("OL8" of "OL8 1AA", or "OL8" itself)."""
+    return Substr(F(field), 1, StrIndex(Concat(F(field), Value(" ")), Value(" ")) - 1)
 
 
 def _count(value) -> Cell:
@@ -298,7 +302,11 @@ def top_unmet_needs(scope: Scope, limit: int = 10) -> list[UnmetNeed]:
 
 
 def _plans(scope: Scope):
-    return SupportPlan.objects.filter(scope.postcode_in_area("postcode"))
+    return scope.restrict(SupportPlan.objects.all(), "postcode")
+
+
+def _plan_ids(scope: Scope):
+    return _plans(scope).values("pk")
 
 
 def _month_starts(start: date, end: date) -> list[date]:
@@ -309,35 +317,21 @@ def _month_starts(start: date, end: date) -> list[date]:
     return months
 
 
-def _cumulative_by_month(firsts, months: list[date]) -> list[int]:
-    """How many of the ``firsts`` (datetimes) fall on or before the end of each month."""
-    ends = [(m + timedelta(days=32)).replace(day=1) for m in months]
-    counts = [0] * len(months)
-    for first in firsts:
-        day = timezone.localtime(first).date()
-        for i, end in enumerate(ends):
-            if day < end:
-                counts[i] += 1
-    return counts
-
-
 def people_over_time(scope: Scope) -> Table:
-    """People with a plan, and people with an active budget (first payment made), month by month."""
+    """People with a plan, and with an active budget (first payment made), month by month."""
     months = _month_starts(scope.start, scope.end)
     plans = _plans(scope).filter(created_at__lt=scope.until)
-    people = (
-        plans.values("person_id").annotate(first=Min("created_at")).values_list("first", flat=True)
-    )
+    people = plans.values("person_id").annotate(first=Min("created_at")).values("first")
     active = (
         StageEntry.objects.filter(
-            plan__in=plans, stage__in=ACTIVE_STAGES, entered_at__lt=scope.until
+            plan_id__in=plans.values("pk"), stage__in=ACTIVE_STAGES, entered_at__lt=scope.until
         )
         .values("plan__person_id")
         .annotate(first=Min("entered_at"))
-        .values_list("first", flat=True)
+        .values("first")
     )
-    with_plan = _cumulative_by_month(list(people), months)
-    with_budget = _cumulative_by_month(list(active), months)
+    with_plan = stats.cumulative_by_month(people, "first", months)
+    with_budget = stats.cumulative_by_month(active, "first", months)
     table = Table(
         key="people_over_time",
         title="People with a support plan and with an active budget, at the end of each month",
@@ -360,9 +354,9 @@ def _ledger(scope: Scope):
 
     entries = LedgerEntry.objects.filter(scope.in_period("occurred_at"))
     if scope.districts is not None:
+        plan_ids = _plan_ids(scope)
         entries = entries.filter(
-            scope.postcode_in_area("plan__postcode")
-            | (Q(plan__isnull=True) & scope.postcode_in_area("goal__plan__postcode"))
+            Q(plan_id__in=plan_ids) | Q(plan__isnull=True, goal__plan_id__in=plan_ids)
         )
     return entries
 
@@ -506,7 +500,7 @@ def stage_durations(scope: Scope) -> Table:
         Lead("entered_at"), partition_by=[F("plan_id")], order_by=[F("entered_at"), F("pk")]
     )
     stays = (
-        StageEntry.objects.filter(plan__in=_plans(scope))
+        StageEntry.objects.filter(plan_id__in=_plan_ids(scope))
         .annotate(
             left_at=following,
             duration=ExpressionWrapper(following - F("entered_at"), output_field=DurationField()),
@@ -557,7 +551,7 @@ def milestone_durations(scope: Scope) -> Table:
         row_header="Between",
         columns=["Plans", "Median", "90 in 100 plans took at most"],
     )
-    firsts = StageEntry.objects.filter(plan__in=_plans(scope)).values("plan_id")
+    firsts = StageEntry.objects.filter(plan_id__in=_plan_ids(scope)).values("plan_id")
     for label, start, end in MILESTONES:
         rows = (
             firsts.annotate(
@@ -618,8 +612,8 @@ def pools_and_savings(scope: Scope) -> Table:
 
     pools = Pool.objects.filter(scope.in_period("created_at")).exclude(status=Pool.Status.DRAFT)
     if scope.districts is not None:
-        in_area = ListingLocation.objects.filter(listing_id=OuterRef("listing_id")).filter(
-            scope.postcode_in_area("postcode")
+        in_area = scope.restrict(
+            ListingLocation.objects.filter(listing_id=OuterRef("listing_id")), "postcode"
         )
         pools = pools.filter(Exists(in_area))
     counts = pools.aggregate(

@@ -122,3 +122,41 @@ def _grouped_sql(queryset, group, value, value_sql, edges) -> dict[object, Stats
             bands=list(bands),
         )
     return result
+
+
+def cumulative_by_month(queryset, column: str, months: list) -> list[int]:
+    """For each month (its first day), how many rows' ``column`` fall before its end.
+
+    Months are in Kith's time zone. On PostgreSQL the rows are counted by
+    month in SQL; elsewhere in Python.
+    """
+    import bisect
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    ends = [(m + timedelta(days=32)).replace(day=1) for m in months]
+    per_day: list[tuple] = []
+    if connection.vendor == "postgresql":
+        inner, params = queryset.query.sql_with_params()
+        sql = (
+            f'SELECT (t."{column}" AT TIME ZONE %s)::date, COUNT(*) FROM ({inner}) t '
+            f'WHERE t."{column}" IS NOT NULL GROUP BY 1'
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [settings.TIME_ZONE, *params])
+            per_day = cursor.fetchall()
+    else:
+        counts: dict = {}
+        for value in queryset.values_list(column, flat=True):
+            if value is not None:
+                day = timezone.localtime(value).date()
+                counts[day] = counts.get(day, 0) + 1
+        per_day = list(counts.items())
+    totals = [0] * len(months)
+    for day, n in per_day:
+        first_month = bisect.bisect_right(ends, day)  # the first month whose end is after day
+        for i in range(first_month, len(months)):
+            totals[i] += n
+    return totals

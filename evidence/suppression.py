@@ -138,22 +138,42 @@ def _lines(table: Table) -> list[list[tuple[int, int]]]:
     return lines
 
 
-def _rank(rows: list[list[Fraction]]) -> int:
-    """Rank of a matrix by Gaussian elimination over the rationals (exact)."""
-    matrix = [list(r) for r in rows]
-    rank = 0
-    width = len(matrix[0]) if matrix else 0
-    for col in range(width):
-        pivot = next((i for i in range(rank, len(matrix)) if matrix[i][col] != 0), None)
-        if pivot is None:
+def _axpy(row: dict, other: dict, factor: Fraction) -> dict:
+    """row + factor * other, dropping zeros (rows are sparse: column -> coefficient)."""
+    result = dict(row)
+    for col, value in other.items():
+        updated = result.get(col, 0) + factor * value
+        if updated:
+            result[col] = updated
+        else:
+            result.pop(col, None)
+    return result
+
+
+def _pinned_unknowns(equations: list[dict[int, Fraction]]) -> set[int]:
+    """Unknowns fixed by these homogeneous-coefficient equations.
+
+    Reduced row echelon form, built one equation at a time over the rationals
+    (exact). An unknown is fixed exactly when its unit vector lies in the row
+    space, that is when some row of the reduced form is that unit vector.
+    """
+    pivots: dict[int, dict[int, Fraction]] = {}
+    for equation in equations:
+        row = {c: Fraction(v) for c, v in equation.items() if v}
+        # Pivot rows are zero at every other pivot column, so one pass clears them all.
+        for col in [c for c in row if c in pivots]:
+            if row.get(col):
+                row = _axpy(row, pivots[col], -row[col])
+        if not row:
             continue
-        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
-        for i in range(len(matrix)):
-            if i != rank and matrix[i][col] != 0:
-                factor = matrix[i][col] / matrix[rank][col]
-                matrix[i] = [a - factor * b for a, b in zip(matrix[i], matrix[rank], strict=True)]
-        rank += 1
-    return rank
+        col = min(row)
+        lead = row[col]
+        row = {c: v / lead for c, v in row.items()}
+        for other_col, other in pivots.items():
+            if col in other:
+                pivots[other_col] = _axpy(other, row, -other[col])
+        pivots[col] = row
+    return {col for col, row in pivots.items() if len(row) == 1}
 
 
 def derivable(table: Table) -> set[tuple[int, int]]:
@@ -175,22 +195,15 @@ def derivable(table: Table) -> set[tuple[int, int]]:
     equations = []
     for line in _lines(table):
         total = line[-1]
-        coefficients = [Fraction(0)] * len(hidden)
+        coefficients: dict[int, int] = {}
         for pos in line:
             if pos in index:
-                coefficients[index[pos]] += Fraction(-1 if pos == total else 1)
-        if any(coefficients):
+                coefficients[index[pos]] = coefficients.get(index[pos], 0) + (
+                    -1 if pos == total else 1
+                )
+        if any(coefficients.values()):
             equations.append(coefficients)
-    if not equations:
-        return set()
-    base_rank = _rank(equations)
-    pinned = set()
-    for pos, i in index.items():
-        unit = [Fraction(0)] * len(hidden)
-        unit[i] = Fraction(1)
-        if _rank([*equations, unit]) == base_rank:
-            pinned.add(pos)
-    return pinned
+    return {hidden[i] for i in _pinned_unknowns(equations)}
 
 
 def _hide_another(table: Table, line: list[tuple[int, int]]) -> bool:

@@ -139,3 +139,41 @@ def test_an_empty_table_is_safe():
         key="e", title="e", row_header="r", columns=["a", "Total"], part_columns=[0], total_column=1
     )
     assert suppress(table).rows == []
+
+
+def _dense_rank(rows):
+    from fractions import Fraction
+
+    matrix = [[Fraction(v) for v in r] for r in rows]
+    rank = 0
+    for col in range(len(matrix[0]) if matrix else 0):
+        pivot = next((i for i in range(rank, len(matrix)) if matrix[i][col] != 0), None)
+        if pivot is None:
+            continue
+        matrix[rank], matrix[pivot] = matrix[pivot], matrix[rank]
+        for i in range(len(matrix)):
+            if i != rank and matrix[i][col] != 0:
+                f = matrix[i][col] / matrix[rank][col]
+                matrix[i] = [a - f * b for a, b in zip(matrix[i], matrix[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def test_the_fast_exact_check_agrees_with_plain_rank_arithmetic():
+    from evidence.suppression import _pinned_unknowns
+
+    rng = random.Random(7)
+    for _ in range(300):
+        unknowns = rng.randint(1, 8)
+        equations = [
+            {i: rng.choice([-1, 1]) for i in rng.sample(range(unknowns), rng.randint(1, unknowns))}
+            for _ in range(rng.randint(1, 6))
+        ]
+        dense = [[eq.get(i, 0) for i in range(unknowns)] for eq in equations]
+        base = _dense_rank(dense)
+        expected = {
+            i
+            for i in range(unknowns)
+            if _dense_rank([*dense, [1 if j == i else 0 for j in range(unknowns)]]) == base
+        }
+        assert _pinned_unknowns(equations) == expected
