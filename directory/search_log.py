@@ -70,3 +70,27 @@ def log_search(
         record_search.enqueue(fields)
     except Exception:
         logger.exception("Could not queue a search-log line")
+
+
+def log_match(
+    outcomes, categories, suggestions: int, *, radius_km, origin_outward: str = "", user=None
+):
+    """Record one goal matched through the API: what it asked for and how many were found."""
+    from directory.tasks import record_search
+
+    fields = {
+        "source": "match",
+        "query_text": "",  # goal words are the person's own: never kept here
+        "outcomes": ",".join(outcomes)[:500],
+        "categories": ",".join(categories)[:500],
+        "kinds": "",
+        "origin_outward": origin_outward[:8],
+        "radius_km": radius_km if origin_outward else None,
+        "result_count": suggestions,
+        "backend": "match",
+        "user_group": user_group(user),
+    }
+    try:
+        record_search.enqueue(fields)
+    except Exception:
+        logger.exception("Could not queue a search-log line")

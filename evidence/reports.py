@@ -65,7 +65,7 @@ SOURCE_LABELS = {
     "web": "Directory search page",
     "practitioner": "Practitioner search",
     "api": "Other services (API)",
-    "match": "Plan matching",
+    "match": "Goal matching (API)",
 }
 
 

@@ -15,6 +15,7 @@ from directory import geo
 from directory.api import ERROR_RESPONSES, ErrorSerializer, ListingSerializer, PublicAPIView
 from directory.models import Category, Language, Outcome
 from directory.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM
+from directory.search_log import log_match
 from matching.engine import DAY_NAMES, Budget, GoalSpec, match_goal
 
 MAX_GOALS = 20
@@ -198,6 +199,15 @@ class MatchView(PublicAPIView):
         results = []
         for goal_data in data["goals"]:
             result = match_goal(goal_spec_from(goal_data), origin, data["radius_km"])
+            # Counted for the commissioners' demand reports (outcomes and numbers, no words).
+            log_match(
+                result.outcomes,
+                result.categories,
+                len(result.suggestions),
+                radius_km=data["radius_km"],
+                origin_outward=place.outward if place else "",
+                user=request.user,
+            )
             results.append(
                 {
                     "text": result.text,

@@ -77,3 +77,16 @@ def test_the_scheduler_queues_each_entry_when_due_and_not_before():
         assert scheduler.tick(now + timedelta(minutes=1)) == ["often"]
         assert scheduler.tick(now + timedelta(days=1)) == ["often", "daily"]
         assert len(default_task_backend.results) == 5
+
+
+def test_a_goal_matched_through_the_api_is_counted_without_its_words(client):
+    response = client.post(
+        "/api/v1/match/",
+        {"postcode": "OL8 1AA", "goals": [{"text": "I want a break from caring for my mum"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    log = SearchLog.objects.get()
+    assert (log.source, log.origin_outward, log.query_text) == ("match", "OL8", "")
+    assert "carer-break" in log.outcomes
+    assert log.result_count == len(response.json()["goals"][0]["suggestions"])
