@@ -156,19 +156,44 @@ def _demand_table(key, title, row_header, rows, *, total_row=True, note="") -> T
     return suppress(table)
 
 
-def demand_by_district(scope: Scope) -> Table:
-    counts = (
+COMBO_FIELDS = ("origin_outward", "outcomes", "categories", "user_group", "source")
+
+
+def demand_combos(scope: Scope) -> list[dict]:
+    """One pass over the search log: counts for each combination of district, outcomes,
+    categories, who searched and where. Every demand table is summed from these."""
+    unmet = Q(result_count__lt=FEW_RESULTS)
+    return list(
         searches(scope)
-        .exclude(origin_outward="")
-        .values("origin_outward")
-        .annotate(**_demand_counts())
+        .values(*COMBO_FIELDS)
+        .annotate(
+            **_demand_counts(),
+            unmet_most=Max("result_count", filter=unmet),
+            unmet_radius=Max("radius_km", filter=unmet),
+        )
+        .order_by()
     )
-    by_district = {row["origin_outward"]: row for row in counts}
+
+
+def _sum_by(combos, keys_of) -> dict[str, list[int]]:
+    """Add up the three counts of each combination under each key ``keys_of`` gives it."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for combo in combos:
+        for key in keys_of(combo):
+            totals[key][0] += combo["none"]
+            totals[key][1] += combo["few"]
+            totals[key][2] += combo["enough"]
+    return totals
+
+
+def demand_by_district(scope: Scope, combos=None) -> Table:
+    combos = demand_combos(scope) if combos is None else combos
+    by_district = _sum_by(combos, lambda c: [c["origin_outward"]] if c["origin_outward"] else [])
     districts = scope.districts if scope.districts is not None else sorted(by_district)
-    rows = []
-    for district in sorted(districts, key=_district_sort_key):
-        row = by_district.get(district, {"none": 0, "few": 0, "enough": 0})
-        rows.append(_demand_row(district, row["none"], row["few"], row["enough"]))
+    rows = [
+        _demand_row(district, *by_district.get(district, [0, 0, 0]))
+        for district in sorted(districts, key=_district_sort_key)
+    ]
     return _demand_table(
         "demand_by_district",
         "Searches by postcode district and how many results they found within their distance",
@@ -188,22 +213,12 @@ def _split_slugs(text: str) -> list[str]:
     return [slug for slug in text.split(",") if slug]
 
 
-def demand_by_outcome(scope: Scope) -> Table:
+def demand_by_outcome(scope: Scope, combos=None) -> Table:
+    combos = demand_combos(scope) if combos is None else combos
     names = dict(Outcome.objects.values_list("slug", "name"))
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    combos = searches(scope).values("outcomes").annotate(**_demand_counts())
-    for combo in combos:
-        slugs = _split_slugs(combo["outcomes"]) or [""]
-        for slug in slugs:
-            for i, key in enumerate(("none", "few", "enough")):
-                totals[slug][i] += combo[key]
+    totals = _sum_by(combos, lambda c: _split_slugs(c["outcomes"]) or [""])
     ordered = [slug for slug in names if slug in totals] + ([""] if "" in totals else [])
-    rows = [
-        _demand_row(
-            names.get(slug, "No outcome chosen") if slug else "No outcome chosen", *totals[slug]
-        )
-        for slug in ordered
-    ]
+    rows = [_demand_row(names.get(slug) or "No outcome chosen", *totals[slug]) for slug in ordered]
     return _demand_table(
         "demand_by_outcome",
         "Searches by outcome wanted",
@@ -214,13 +229,11 @@ def demand_by_outcome(scope: Scope) -> Table:
     )
 
 
-def demand_by_group(scope: Scope) -> Table:
-    counts = {
-        row["user_group"]: row
-        for row in searches(scope).values("user_group").annotate(**_demand_counts())
-    }
+def demand_by_group(scope: Scope, combos=None) -> Table:
+    combos = demand_combos(scope) if combos is None else combos
+    counts = _sum_by(combos, lambda c: [c["user_group"]])
     rows = [
-        _demand_row(label, counts[group]["none"], counts[group]["few"], counts[group]["enough"])
+        _demand_row(label, *counts[group])
         for group, label in GROUP_LABELS.items()
         if group in counts
     ]
@@ -233,13 +246,12 @@ def demand_by_group(scope: Scope) -> Table:
     )
 
 
-def demand_by_source(scope: Scope) -> Table:
-    counts = {
-        row["source"]: row for row in searches(scope).values("source").annotate(**_demand_counts())
-    }
+def demand_by_source(scope: Scope, combos=None) -> Table:
+    combos = demand_combos(scope) if combos is None else combos
+    counts = _sum_by(combos, lambda c: [c["source"]])
     rows = [
-        _demand_row(SOURCE_LABELS.get(source, source), row["none"], row["few"], row["enough"])
-        for source, row in sorted(counts.items())
+        _demand_row(SOURCE_LABELS.get(source, source), *totals)
+        for source, totals in sorted(counts.items())
     ]
     return _demand_table("demand_by_source", "Searches by where they were made", "Where", rows)
 
@@ -258,31 +270,27 @@ class UnmetNeed:
         return f"{self.need} near {self.district}: {self.searches} searches, {found}{within}"
 
 
-def top_unmet_needs(scope: Scope, limit: int = 10) -> list[UnmetNeed]:
+def top_unmet_needs(scope: Scope, limit: int = 10, combos=None) -> list[UnmetNeed]:
     """The outcomes and kinds of service most searched for with no or few results nearby.
 
     Only needs with at least 5 such searches in a district are listed.
     """
+    combos = demand_combos(scope) if combos is None else combos
     outcome_names = dict(Outcome.objects.values_list("slug", "name"))
     category_names = dict(Category.objects.values_list("slug", "name"))
     tally: dict[tuple[str, str], list] = {}
-    combos = (
-        searches(scope)
-        .filter(result_count__lt=FEW_RESULTS)
-        .exclude(origin_outward="")
-        .values("origin_outward", "outcomes", "categories")
-        .annotate(n=Count("id"), most=Max("result_count"), radius=Max("radius_km"))
-    )
     for combo in combos:
+        unmet = combo["none"] + combo["few"]
+        if not unmet or not combo["origin_outward"]:
+            continue
         needs = [category_names.get(s) for s in _split_slugs(combo["categories"])]
         needs += [outcome_names.get(s) for s in _split_slugs(combo["outcomes"])]
         for need in filter(None, needs):
-            key = (need, combo["origin_outward"])
-            entry = tally.setdefault(key, [0, 0, None])
-            entry[0] += combo["n"]
-            entry[1] = max(entry[1], combo["most"] or 0)
-            if combo["radius"] is not None:
-                entry[2] = max(entry[2] or 0, combo["radius"])
+            entry = tally.setdefault((need, combo["origin_outward"]), [0, 0, None])
+            entry[0] += unmet
+            entry[1] = max(entry[1], combo["unmet_most"] or 0)
+            if combo["unmet_radius"] is not None:
+                entry[2] = max(entry[2] or 0, combo["unmet_radius"])
     needs = [
         UnmetNeed(
             need=need,
@@ -296,6 +304,20 @@ def top_unmet_needs(scope: Scope, limit: int = 10) -> list[UnmetNeed]:
     ]
     needs.sort(key=lambda u: (-u.searches, u.most_results, u.need, u.district))
     return needs[:limit]
+
+
+def demand_page(scope: Scope) -> dict:
+    """Everything the demand page shows, from one pass over the search log."""
+    combos = demand_combos(scope)
+    return {
+        "by_district": demand_by_district(scope, combos),
+        "needs": top_unmet_needs(scope, combos=combos),
+        "tables": [
+            demand_by_outcome(scope, combos),
+            demand_by_group(scope, combos),
+            demand_by_source(scope, combos),
+        ],
+    }
 
 
 # --- people, plans and budgets ----------------------------------------------------
@@ -551,23 +573,18 @@ def milestone_durations(scope: Scope) -> Table:
         row_header="Between",
         columns=["Plans", "Median", "90 in 100 plans took at most"],
     )
-    firsts = StageEntry.objects.filter(plan_id__in=_plan_ids(scope)).values("plan_id")
-    for label, start, end in MILESTONES:
-        rows = (
-            firsts.annotate(
-                began=Min("entered_at", filter=Q(stage=start)),
-                reached=Min("entered_at", filter=Q(stage=end)),
-                milestone=Value(label, output_field=CharField()),
-            )
-            .filter(reached__gte=scope.since, reached__lt=scope.until, began__isnull=False)
-            .annotate(
-                duration=ExpressionWrapper(F("reached") - F("began"), output_field=DurationField())
-            )
-            .values("milestone", "duration")
+    stages = sorted({stage for _, start, end in MILESTONES for stage in (start, end)})
+    firsts = (
+        StageEntry.objects.filter(plan_id__in=_plan_ids(scope), stage__in=stages)
+        .values("plan_id")
+        .annotate(
+            **{f"first_{stage}": Min("entered_at", filter=Q(stage=stage)) for stage in stages}
         )
-        s = stats.grouped(
-            rows, "milestone", "duration", value_sql=DAYS_SQL.format("duration"), to_number=_days
-        ).get(label, stats.Stats())
+        .order_by()
+    )
+    for label, s in zip(
+        [m[0] for m in MILESTONES], stats.between_firsts(firsts, MILESTONES, scope), strict=True
+    ):
         table.rows.append(
             Row(
                 label,

@@ -160,3 +160,47 @@ def cumulative_by_month(queryset, column: str, months: list) -> list[int]:
         for i in range(first_month, len(months)):
             totals[i] += n
     return totals
+
+
+def between_firsts(firsts, milestones, scope) -> list[Stats]:
+    """Days from first reaching one stage to first reaching another, per plan.
+
+    ``firsts`` has a row per plan with ``first_<stage>`` columns; each
+    milestone is (label, start stage, end stage) and counts the plans that
+    reached the end stage within ``scope``'s period, having reached the start.
+    One pass on PostgreSQL (ordered-set aggregates with FILTER).
+    """
+    if connection.vendor == "postgresql":
+        inner, params = firsts.query.sql_with_params()
+        parts, outer_params = [], []
+        for _, start, end in milestones:
+            days = f'EXTRACT(EPOCH FROM (t."first_{end}" - t."first_{start}")) / 86400.0'
+            where = (
+                f't."first_{start}" IS NOT NULL AND t."first_{end}" >= %s AND t."first_{end}" < %s'
+            )
+            for aggregate in (
+                "COUNT(*)",
+                f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {days})",
+                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {days})",
+            ):
+                parts.append(f"{aggregate} FILTER (WHERE {where})")
+                outer_params += [scope.since, scope.until]
+        sql = f"SELECT {', '.join(parts)} FROM ({inner}) t"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*outer_params, *params])
+            row = cursor.fetchone()
+        return [
+            Stats(
+                count=row[i],
+                median=float(row[i + 1]) if row[i + 1] is not None else None,
+                p90=float(row[i + 2]) if row[i + 2] is not None else None,
+            )
+            for i in range(0, len(row), 3)
+        ]
+    values: list[list[float]] = [[] for _ in milestones]
+    for plan in firsts:
+        for i, (_, start, end) in enumerate(milestones):
+            began, reached = plan[f"first_{start}"], plan[f"first_{end}"]
+            if began is not None and reached is not None and scope.since <= reached < scope.until:
+                values[i].append((reached - began).total_seconds() / 86400)
+    return [from_values(v) for v in values]

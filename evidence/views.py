@@ -65,16 +65,10 @@ def demand(request):
     form, scope = _filters(request)
     context = _context(request, form, scope, "demand")
     if scope is not None:
-        by_district = reports.demand_by_district(scope)
+        figures = reports.demand_page(scope)
         context.update(
-            by_district=by_district,
-            gap_map=charts.gap_map_svg(by_district),
-            needs=reports.top_unmet_needs(scope),
-            tables=[
-                reports.demand_by_outcome(scope),
-                reports.demand_by_group(scope),
-                reports.demand_by_source(scope),
-            ],
+            figures,
+            gap_map=charts.gap_map_svg(figures["by_district"]),
             few=reports.FEW_RESULTS,
         )
     return render(request, "evidence/demand.html", context, status=400 if scope is None else 200)
