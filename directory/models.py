@@ -518,7 +518,7 @@ class SearchLog(models.Model):
     result_count = models.PositiveIntegerField()
     backend = models.CharField(max_length=16)
     # The searcher's role (e.g. "practitioner"), "" if not signed in: a group, never a person.
-    user_group = models.CharField(max_length=32, blank=True, default="")
+    searcher_role = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

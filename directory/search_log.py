@@ -22,7 +22,7 @@ GROUP_ORDER = (
 )
 
 
-def user_group(user) -> str:
+def searcher_role(user) -> str:
     """The searcher's role for demand reports ("" if not signed in or no role)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
@@ -49,7 +49,7 @@ def search_log_fields(
         "radius_km": query.radius_km if query.origin is not None else None,
         "result_count": page.count,
         "backend": page.backend,
-        "user_group": group[:32],
+        "searcher_role": group[:32],
     }
 
 
@@ -64,7 +64,7 @@ def log_search(
     from directory.tasks import record_search
 
     fields = search_log_fields(
-        query, page, source=source, origin_outward=origin_outward, group=user_group(user)
+        query, page, source=source, origin_outward=origin_outward, group=searcher_role(user)
     )
     try:
         record_search.enqueue(fields)
@@ -88,7 +88,7 @@ def log_match(
         "radius_km": radius_km if origin_outward else None,
         "result_count": suggestions,
         "backend": "match",
-        "user_group": user_group(user),
+        "searcher_role": searcher_role(user),
     }
     try:
         record_search.enqueue(fields)

@@ -346,7 +346,7 @@ def _searches(world: _World, count: int, *, homes, group_known: bool) -> int:
                 radius_km=geo.miles_to_km(miles),
                 result_count=round(_supply(rng, district, category) * miles / 10),
                 backend="database",
-                user_group=group,
+                searcher_role=group,
             )
         )
         if len(logs) >= world.batch_size:

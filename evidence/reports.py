@@ -156,7 +156,7 @@ def _demand_table(key, title, row_header, rows, *, total_row=True, note="") -> T
     return suppress(table)
 
 
-COMBO_FIELDS = ("origin_outward", "outcomes", "categories", "user_group", "source")
+COMBO_FIELDS = ("origin_outward", "outcomes", "categories", "searcher_role", "source")
 
 
 def demand_combos(scope: Scope) -> list[dict]:
@@ -231,7 +231,7 @@ def demand_by_outcome(scope: Scope, combos=None) -> Table:
 
 def demand_by_group(scope: Scope, combos=None) -> Table:
     combos = demand_combos(scope) if combos is None else combos
-    counts = _sum_by(combos, lambda c: [c["user_group"]])
+    counts = _sum_by(combos, lambda c: [c["searcher_role"]])
     rows = [
         _demand_row(label, *counts[group])
         for group, label in GROUP_LABELS.items()

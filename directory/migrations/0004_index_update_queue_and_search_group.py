@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='searchlog',
-            name='user_group',
+            name='searcher_role',
             field=models.CharField(blank=True, default='', max_length=32),
         ),
     ]

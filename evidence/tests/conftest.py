@@ -42,7 +42,7 @@ def add_searches(
             radius_km=radius_km,
             result_count=results,
             backend="database",
-            user_group=group,
+            searcher_role=group,
         )
         for _ in range(n)
     )
