@@ -30,6 +30,7 @@ DB_NAME = "test_kith_reports_bench"
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # show progress when written to a file
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
