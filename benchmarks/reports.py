@@ -48,7 +48,9 @@ def main() -> int:
 
     connection.settings_dict.setdefault("TEST", {})["NAME"] = DB_NAME
     started = time.monotonic()
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=not args.fresh)
+    connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, keepdb=not args.fresh, serialize=False
+    )
     print(f"Database {DB_NAME} ready in {time.monotonic() - started:.0f} s")
 
     from django.utils import timezone
