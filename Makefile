@@ -34,8 +34,12 @@ migrate: $(STAMP)
 demo: migrate
 	$(PY) manage.py load_demo
 
-## Serve Kith on http://127.0.0.1:$(PORT) with SQLite and demo data.
+## Serve Kith on http://127.0.0.1:$(PORT) with SQLite and demo data. A task worker
+## (db_worker) and the scheduler (run_scheduled) run alongside and stop with it.
 run: demo
+	@$(PY) manage.py db_worker --no-reload --interval 2 --verbosity 0 & worker=$$!; \
+	$(PY) manage.py run_scheduled & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Run the whole test suite (PostgreSQL/Elasticsearch tests skip unless their URLs are set).

@@ -50,6 +50,20 @@ def pytest_collection_modifyitems(items):
                 item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def tasks_run_immediately():
+    """Background tasks (search-log writes, emails, index updates) run at once in tests,
+    so a test sees their effect without a worker. Tests of the queue itself override
+    TASKS again (e.g. with the dummy backend)."""
+    from django.test import override_settings
+
+    with override_settings(TASKS=IMMEDIATE_TASKS):
+        yield
+
+
 @pytest.fixture
 def user_factory(db):
     from accounts.factories import UserFactory

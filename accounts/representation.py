@@ -4,7 +4,6 @@ Each transition checks where the invitation stands and is safe to call twice.
 """
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Representation
 from accounts.roles import Role
+from kith.tasks import queue_email
 
 Status = Representation.Status
 
@@ -45,11 +45,10 @@ def invite_representative(budget_holder, email: str, relationship: str = "", bas
         )
     accept_path = reverse("accounts:representation_invitation", args=[invitation.token])
     context = {"invitation": invitation, "accept_url": f"{base_url}{accept_path}"}
-    send_mail(
-        subject=f"{budget_holder} has asked you to help with their support on Kith",
-        message=render_to_string("accounts/email/representative_invitation.txt", context),
-        from_email=None,
-        recipient_list=[email],
+    queue_email(
+        f"{budget_holder} has asked you to help with their support on Kith",
+        render_to_string("accounts/email/representative_invitation.txt", context),
+        [email],
     )
     return invitation
 

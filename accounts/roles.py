@@ -11,10 +11,12 @@ class Role(models.TextChoices):
     PRACTITIONER = "practitioner", "Practitioner (social worker, support planner, broker)"
     ULO_STAFF = "ulo_staff", "User-led organisation staff or volunteer"
     MODERATOR = "moderator", "Moderator"
+    COMMISSIONER = "commissioner", "Commissioner (sees anonymised figures for an area)"
 
 
-# Moderators are appointed by staff, never chosen at sign-up.
-SIGNUP_ROLES = [choice for choice in Role.choices if choice[0] != Role.MODERATOR]
+# Moderators and commissioners are appointed by staff, never chosen at sign-up.
+STAFF_APPOINTED_ROLES = {Role.MODERATOR, Role.COMMISSIONER}
+SIGNUP_ROLES = [choice for choice in Role.choices if choice[0] not in STAFF_APPOINTED_ROLES]
 
 ROLE_HINTS = {
     Role.BUDGET_HOLDER: "You have a personal budget or direct payment, or expect one.",

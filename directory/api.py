@@ -546,7 +546,13 @@ class ListingSearchView(PublicAPIView):
         if query.page == 1:
             # Paging through results is one search, not several, for demand reports.
             place = params.validated_data["postcode"]
-            log_search(query, page, source="api", origin_outward=place.outward if place else "")
+            log_search(
+                query,
+                page,
+                source="api",
+                origin_outward=place.outward if place else "",
+                user=request.user,
+            )
         results = ListingSearchResultsSerializer(
             {
                 "count": page.count,

@@ -579,9 +579,38 @@ class SearchLog(models.Model):
     radius_km = models.FloatField(null=True)
     result_count = models.PositiveIntegerField()
     backend = models.CharField(max_length=16)
+    # The searcher's role (e.g. "practitioner"), "" if not signed in: a group, never a person.
+    searcher_role = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class IndexUpdate(models.Model):
+    """A listing whose Elasticsearch document is out of step, kept until the update lands.
+
+    Publishing, unpublishing and deleting write one (one per listing: a newer
+    change replaces an older one); ``directory.tasks.process_index_updates``
+    brings the document in line with the listing as it is *then* (indexed if
+    live, removed if not or gone) and deletes the row, or, if Elasticsearch
+    cannot be reached, tries again later with a growing wait. So a listing
+    taken down during an outage leaves search once Elasticsearch is back.
+    """
+
+    class Action(models.TextChoices):
+        INDEX = "index", "Index"
+        REMOVE = "remove", "Remove"
+
+    # Not a foreign key: the listing may have been deleted.
+    listing_id = models.PositiveBigIntegerField(unique=True)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    attempts = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(default=timezone.now)
+    next_try = models.DateTimeField(default=timezone.now, db_index=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["next_try", "pk"]
 
 
 from directory.search.records import ListingRecord, ListingRecordLocation  # noqa: E402,F401

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -33,6 +32,7 @@ from accounts.roles import Role
 from directory.factories import directory_index
 from directory.models import ListingKind, ListingPage
 from directory.search.indexing import index_listings
+from kith.tasks import queue_email
 
 logger = logging.getLogger("directory.moderation")
 
@@ -332,12 +332,8 @@ def send_confirm_reminder(page: ListingPage, base_url: str | None = None) -> Non
         "link_days": CONFIRM_LINK_MAX_AGE.days,
     }
     body = render_to_string("directory/email/confirm_reminder.txt", context)
-    send_mail(
-        f"Are the details of {page.title} on Kith still right?",
-        body,
-        None,
-        [owner.email],
-    )
+    # Sent by the task worker, so a slow mail server does not hold up the run.
+    queue_email(f"Are the details of {page.title} on Kith still right?", body, [owner.email])
     log(instance=page, action=REMINDER_ACTION, data={"sent_to": owner.pk})
     # What directory.freshness counts "not confirmed after the reminder" from: the
     # first reminder since the last confirmation (later ones must not reset the clock).

@@ -57,7 +57,13 @@ def search(request):
     if query.page == 1:
         # Paging through the same search is not another search: count it once,
         # so the unmet-demand reports are not inflated.
-        log_search(query, results, source="web", origin_outward=place.outward if place else "")
+        log_search(
+            query,
+            results,
+            source="web",
+            origin_outward=place.outward if place else "",
+            user=request.user,
+        )
 
     context.update(
         searched=True,

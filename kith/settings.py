@@ -55,6 +55,12 @@ INSTALLED_APPS = [
     "directory",
     "matching",
     "marketplace",
+    "evidence",
+    # Project-wide commands and tasks (run_scheduled, kith.tasks).
+    "kith",
+    # Background tasks (django-tasks, the backport of Django's Tasks framework)
+    "django_tasks",
+    "django_tasks.backends.database",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -265,6 +271,24 @@ ELASTICSEARCH_NUMBER_OF_REPLICAS = env_int("ELASTICSEARCH_NUMBER_OF_REPLICAS", 0
 ELASTICSEARCH_BULK_REFRESH_INTERVAL = env_str("ELASTICSEARCH_BULK_REFRESH_INTERVAL", "-1").strip()
 ELASTICSEARCH_BULK_TIMEOUT = float(env_str("ELASTICSEARCH_BULK_TIMEOUT", "60"))
 
+# --- Background tasks -------------------------------------------------------
+# Work that need not hold up a page (search-log writes, Elasticsearch updates,
+# emails, reminders, pool deadlines) is queued as a task. The database backend
+# keeps the queue in Kith's own database (SQLite or PostgreSQL): `manage.py
+# db_worker` runs what is queued, `manage.py run_scheduled` queues the periodic
+# work listed in kith/schedule.py. KITH_TASKS_BACKEND=immediate runs every task
+# at once in the request instead (no worker needed; the tests use it).
+_TASK_BACKENDS = {
+    "database": "django_tasks.backends.database.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = env_str("KITH_TASKS_BACKEND", "database").strip().lower()
+if _tasks_backend not in _TASK_BACKENDS:
+    raise ConfigurationError(
+        f"KITH_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {_tasks_backend!r}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks_backend]}}
+
 # --- Payments ---------------------------------------------------------------
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
@@ -328,6 +352,8 @@ LOGGING = {
     "loggers": {
         "kith": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "directory": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "evidence": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

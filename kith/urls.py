@@ -25,6 +25,7 @@ urlpatterns = [
     path("directory/", include("directory.urls")),
     path("plan/", include("matching.urls")),
     path("marketplace/", include("marketplace.urls")),
+    path("evidence/", include("evidence.urls")),
     path("api/v1/", include("kith.api_urls")),
     path("oruk/", include("directory.oruk.urls")),
     path("about/data/", cms_views.data_sources, name="data_sources"),

@@ -15,6 +15,7 @@ from directory import geo
 from directory.api import ERROR_RESPONSES, ErrorSerializer, ListingSerializer, PublicAPIView
 from directory.models import Category, Language, Outcome
 from directory.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM
+from directory.search_log import log_match
 from matching.engine import DAY_NAMES, Budget, GoalSpec, match_plan
 from matching.models import GOAL_TEXT_MAX_LENGTH
 
@@ -209,6 +210,15 @@ class MatchView(PublicAPIView):
                 )
             )
         for result in match_plan(specs, origin, data["radius_km"]):
+            # Counted for the commissioners' demand reports (outcomes and numbers, no words).
+            log_match(
+                result.outcomes,
+                result.categories,
+                len(result.suggestions),
+                radius_km=data["radius_km"],
+                origin_outward=place.outward if place else "",
+                user=request.user,
+            )
             results.append(
                 {
                     "text": result.text,

@@ -340,7 +340,13 @@ def practitioner_search(request, pk):
         query = form.query(page_number)
         results = search(query)
         if page_number == 1:
-            log_search(query, results, source="practitioner", origin_outward=form.place.outward)
+            log_search(
+                query,
+                results,
+                source="practitioner",
+                origin_outward=form.place.outward,
+                user=request.user,
+            )
         context.update(
             searched=True,
             results=results,

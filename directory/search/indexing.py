@@ -1,18 +1,22 @@
 """Keep the search snapshots in step with what is live.
 
 Publishing (moderator approval), unpublishing and deleting a listing update
-the database records and, when configured, Elasticsearch, once the
-transaction commits. A failure to reach Elasticsearch is logged and never
-blocks publishing: ``manage.py rebuild_directory_index`` repairs the index.
+the database records once the transaction commits and, when Elasticsearch is
+configured, record a pending ``IndexUpdate`` and queue the background task
+that sends it (``directory.tasks.process_index_updates``). A failure to reach
+Elasticsearch is logged, never blocks publishing, and is retried with a
+growing wait until it lands (the scheduler also runs the task every minute).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import timezone
 from wagtail.signals import page_published, page_unpublished
 
 from directory import elasticsearch, freshness
@@ -64,7 +68,10 @@ def iter_documents(*, after: int = 0, chunk_size: int = 500, each_chunk=None):
 
 
 def index_listings(listing_ids) -> int:
-    """(Re)write the snapshots of these listings; ones no longer live are removed."""
+    """(Re)write the snapshots of these listings; ones no longer live are removed.
+
+    The database records change at once; Elasticsearch is updated by a task.
+    """
     listing_ids = list(listing_ids)
     docs = documents_for(listing_ids)
     live_ids = {doc["id"] for doc in docs}
@@ -73,14 +80,9 @@ def index_listings(listing_ids) -> int:
     if gone:
         delete_records(gone)
     if elasticsearch.is_configured():
-        from directory.search import elastic
-
-        try:
-            elastic.index_documents(docs)
-            if gone:
-                elastic.delete_documents(gone)
-        except Exception:
-            logger.exception("Could not update Elasticsearch for listings %s", listing_ids)
+        queue_index_updates(live_ids, IndexAction.INDEX)
+        queue_index_updates(gone, IndexAction.REMOVE)
+        _enqueue_processing()
     return len(docs)
 
 
@@ -88,12 +90,92 @@ def unindex_listings(listing_ids) -> None:
     listing_ids = list(listing_ids)
     delete_records(listing_ids)
     if elasticsearch.is_configured():
-        from directory.search import elastic
+        queue_index_updates(listing_ids, IndexAction.REMOVE)
+        _enqueue_processing()
 
-        try:
-            elastic.delete_documents(listing_ids)
-        except Exception:
-            logger.exception("Could not remove listings %s from Elasticsearch", listing_ids)
+
+class IndexAction:
+    INDEX = "index"
+    REMOVE = "remove"
+
+
+# Waits between attempts: 30 s, 1 min, 2 min, ... at most an hour.
+RETRY_FIRST_WAIT = timedelta(seconds=30)
+RETRY_MAX_WAIT = timedelta(hours=1)
+BATCH_SIZE = 500
+
+
+def retry_wait(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failure."""
+    return min(RETRY_FIRST_WAIT * (2 ** max(attempts - 1, 0)), RETRY_MAX_WAIT)
+
+
+def queue_index_updates(listing_ids, action: str) -> None:
+    """Record that these listings' Elasticsearch documents must be brought in step."""
+    from directory.models import IndexUpdate
+
+    now = timezone.now()
+    for pk in listing_ids:
+        IndexUpdate.objects.update_or_create(
+            listing_id=pk,
+            defaults={"action": action, "attempts": 0, "queued_at": now, "next_try": now},
+        )
+
+
+def _enqueue_processing() -> None:
+    from directory.tasks import process_index_updates
+
+    try:
+        process_index_updates.enqueue()
+    except Exception:  # the scheduler runs it every minute anyway
+        logger.exception("Could not queue the search index update task")
+
+
+def apply_index_updates(now=None) -> tuple[int, int]:
+    """Send every due update to Elasticsearch; return (landed, still pending).
+
+    Each listing is brought in line with what it is now (indexed if live,
+    removed otherwise), so an update queued for a listing that has since
+    changed again still ends right. A row changed while this ran is left for
+    the next run.
+    """
+    from directory.models import IndexUpdate
+    from directory.search import elastic
+
+    if not elasticsearch.is_configured():
+        return 0, 0
+    now = now or timezone.now()
+    due = list(
+        IndexUpdate.objects.filter(next_try__lte=now).order_by("next_try", "pk")[:BATCH_SIZE]
+    )
+    if not due:
+        return 0, IndexUpdate.objects.count()
+    ids = [row.listing_id for row in due]
+    docs = documents_for(ids)
+    live_ids = {doc["id"] for doc in docs}
+    gone = [pk for pk in ids if pk not in live_ids]
+    try:
+        elastic.index_documents(docs)
+        elastic.delete_documents(gone)
+    except Exception as exc:
+        removals = [row.listing_id for row in due if row.action == IndexAction.REMOVE]
+        updates = [row.listing_id for row in due if row.action != IndexAction.REMOVE]
+        if updates:
+            logger.exception("Could not update Elasticsearch for listings %s; will retry", updates)
+        if removals:
+            logger.exception(
+                "Could not remove listings %s from Elasticsearch; will retry", removals
+            )
+        error = f"{exc.__class__.__name__}: {exc}"[:300]
+        for row in due:
+            attempts = row.attempts + 1
+            IndexUpdate.objects.filter(pk=row.pk, queued_at=row.queued_at).update(
+                attempts=attempts, next_try=now + retry_wait(attempts), last_error=error
+            )
+        return 0, IndexUpdate.objects.count()
+    for row in due:
+        IndexUpdate.objects.filter(pk=row.pk, queued_at=row.queued_at).delete()
+    return len(due), IndexUpdate.objects.count()
 
 
 def _is_listing(instance) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import DEFAULT_LISTINGS, DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
@@ -71,6 +72,8 @@ class Command(BaseCommand):
 
         pages = ensure_information_pages()
         say(f"Information and advice pages: {pages} new")
+        # A year of searches, plans, spend and reviews for the commissioners' reports.
+        call_command("load_demo_evidence", verbosity=verbosity)
         seconds = time.monotonic() - started
         if verbosity > 0:
             loaded = result.listings

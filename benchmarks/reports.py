@@ -1,0 +1,129 @@
+"""Commissioners' reports over a year of data for 100,000 people, on PostgreSQL.
+
+    DATABASE_URL=postgres://kith:kith@127.0.0.1:5432/kith_reports \\
+        .venv/bin/python benchmarks/reports.py [--people 100000] [--runs 3] [--fresh]
+
+Fills a throwaway database (``test_kith_reports_bench``; kept between runs so
+the slow part, generating the data, happens once; ``--fresh`` starts again)
+with ``evidence.demo`` at the given number of people: plans moving through
+their stages, goals, monthly spend, outcome reviews and ten searches a person
+plus anonymous ones over the last year. Then times every report (the median of
+``--runs``) for all of Greater Manchester and for one local authority, and the
+two report pages as a whole. Target: each page under 2 s. Prints the load
+average too, because the machine is shared. Asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+sys.path.insert(0, str(ROOT))
+
+DB_NAME = "test_kith_reports_bench"
+
+
+def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # show progress when written to a file
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--fresh", action="store_true", help="Drop and regenerate the data.")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        print("Set DATABASE_URL to a PostgreSQL database (the target is for PostgreSQL).")
+        return 1 if os.environ.get("KITH_REQUIRE_SERVICES") == "1" else 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kith.settings")
+    os.environ.setdefault("KITH_TASKS_BACKEND", "immediate")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = DB_NAME
+    started = time.monotonic()
+    connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, keepdb=not args.fresh, serialize=False
+    )
+    print(f"Database {DB_NAME} ready in {time.monotonic() - started:.0f} s")
+
+    from django.utils import timezone
+
+    from evidence import demo, reports
+    from evidence.areas import GREATER_MANCHESTER, LOCAL_AUTHORITIES
+    from evidence.forms import default_period
+
+    started = time.monotonic()
+    loaded = demo.load(
+        people=args.people,
+        anonymous_searches=args.people * 2,
+        with_pools=False,
+        progress=lambda message: print("  " + message, flush=True),
+    )
+    if loaded.people:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"Generated in {time.monotonic() - started:.0f} s")
+    else:
+        print("Data already there (use --fresh to regenerate)")
+    counts = _counts()
+    print("Rows: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()))
+
+    start, end = default_period(timezone.localdate())
+    scopes = {
+        "Greater Manchester": reports.Scope(start, end, tuple(GREATER_MANCHESTER)),
+        "Oldham": reports.Scope(start, end, tuple(LOCAL_AUTHORITIES["Oldham"])),
+    }
+    pages = {"demand page": reports.DEMAND_TABLES, "plans page": reports.PILOT_TABLES}
+    print(f"\nPeriod {start} to {end}; median of {args.runs} runs, seconds")
+    for area, scope in scopes.items():
+        print(f"\n{area} ({len(scope.districts)} districts)")
+        for page, builders in pages.items():
+            page_times = []
+            per_table: dict[str, list[float]] = {key: [] for key in builders}
+            for _ in range(args.runs):
+                page_started = time.monotonic()
+                for key, build in builders.items():
+                    t = time.monotonic()
+                    build(scope)
+                    per_table[key].append(time.monotonic() - t)
+                page_times.append(time.monotonic() - page_started)
+            for key, times in per_table.items():
+                print(f"  {key:22} {statistics.median(times):6.3f}")
+            if page == "demand page":  # as the page builds it: one pass for every table
+                page_times = []
+                for _ in range(args.runs):
+                    page_started = time.monotonic()
+                    reports.demand_page(scope)
+                    page_times.append(time.monotonic() - page_started)
+            verdict = "under" if statistics.median(page_times) < 2 else "OVER"
+            print(f"  {page.upper():22} {statistics.median(page_times):6.3f}  ({verdict} 2 s)")
+    print(
+        f"\nLoad average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
+    return 0
+
+
+def _counts() -> dict[str, int]:
+    from directory.models import SearchLog
+    from evidence.models import OutcomeReview
+    from marketplace.models import LedgerEntry
+    from matching.models import StageEntry, SupportPlan
+
+    return {
+        "plans": SupportPlan.objects.count(),
+        "stage changes": StageEntry.objects.count(),
+        "spend lines": LedgerEntry.objects.count(),
+        "outcome reviews": OutcomeReview.objects.count(),
+        "searches": SearchLog.objects.count(),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
