@@ -561,7 +561,8 @@ def _user(email, roles, **extra):
 @pytest.fixture
 def world():
     """People in each role, and the objects every URL's ids point at, all Sam's."""
-    from marketplace import bookings, enquiries
+    from marketplace.bookings import services as bookings
+    from marketplace.enquiries import services as enquiries
     from marketplace.models import Offer
 
     holder = _user("sam@example.org", ["budget_holder"])

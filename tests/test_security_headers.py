@@ -52,10 +52,14 @@ def test_report_only_header_is_sent(client, settings):
 
 
 def test_templates_have_no_inline_style_attributes_or_scripts():
-    """Kith's own templates (marketplace's are listed for its owners in the report)."""
+    """Every template served as a page; the summary inside "Download my data" is a file
+    the person opens from their own disk, where no CSP applies, so it carries its styles."""
     offenders = []
-    for app in ["accounts", "cms", "directory", "matching"]:
+    standalone = {"accounts/templates/accounts/data_summary.html"}
+    for app in ["accounts", "cms", "directory", "matching", "marketplace", "evidence"]:
         for template in (ROOT / app / "templates").rglob("*.html"):
+            if str(template.relative_to(ROOT)) in standalone:
+                continue
             text = template.read_text()
             if ' style="' in text or "<style" in text:
                 offenders.append(f"{template.relative_to(ROOT)}: style")

@@ -107,4 +107,4 @@ def test_printable_statement_lists_every_receipt(client, market, spent):
     ).content.decode()
     assert f"Receipt 1: {spent.number}" in text
     assert f"Receipt 2: {second_invoice.number}" in text
-    assert "Print or save as PDF" in text and "@media print" in text
+    assert "Print or save as PDF" in text and "marketplace/money.css" in text

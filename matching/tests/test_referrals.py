@@ -647,7 +647,7 @@ def test_the_migration_backfills_goals_that_existed_when_referred(kith):
     later = Goal.objects.create(plan=kith.plan, text="Find a PA who speaks Gujarati")
     Goal.objects.filter(pk=later.pk).update(created_at=referral.created_at + timedelta(days=3))
     Referral.objects.filter(pk=referral.pk).update(shared_goals=[])
-    migration = import_module("matching.migrations.0003_referral_shared_goals")
+    migration = import_module("matching.migrations.0004_referral_shared_goals")
     migration.backfill_shared_goals(apps, None)
     referral.refresh_from_db()
     assert referral.shared_goals == ["I want to go swimming again to get fitter"]
