@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from accounts.mfa import has_mfa, needs_mfa, passed_mfa
 
-ADMIN_PREFIXES = ("/admin/", "/django-admin/")
+# Pages only staff work from: the admins, and the evidence pages where staff see every
+# area's figures and invite commissioners.
+ADMIN_PREFIXES = ("/admin/", "/django-admin/", "/evidence/")
 
 
 class StaffMFAMiddleware:

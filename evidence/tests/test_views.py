@@ -20,7 +20,10 @@ PERIOD = {"start": "2026-01-01", "end": "2026-12-31"}
 def test_anonymous_people_are_sent_to_sign_in_and_others_get_404(client, user_factory):
     response = client.get(reverse("evidence:demand"))
     assert response.status_code == 302 and "login" in response["Location"]
-    for role in (Role.BUDGET_HOLDER, Role.PRACTITIONER, Role.MODERATOR, Role.PROVIDER):
+    # Moderators, like staff, must have used their two-step code before any staff page.
+    client.force_login(user_factory(roles=[Role.MODERATOR]))
+    assert "/2fa/" in client.get(reverse("evidence:demand"))["Location"]
+    for role in (Role.BUDGET_HOLDER, Role.PRACTITIONER, Role.PROVIDER):
         client.force_login(user_factory(roles=[role]))
         assert client.get(reverse("evidence:demand")).status_code == 404
         assert client.get(reverse("evidence:pilot")).status_code == 404
@@ -90,6 +93,7 @@ def test_staff_invite_a_commissioner_for_a_local_authority(
     # Without two-step sign-in, staff are sent to set it up first.
     assert client.get(reverse("evidence:invite")).status_code == 302
     Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={})
+    client.force_login(staff)  # signing in again, now with the two-step code
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("evidence:invite"),
