@@ -47,12 +47,11 @@ def percentile(values, p):
 
 
 def start_localstripe():
-    executable = Path(sys.executable).with_name("localstripe")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
-        [str(executable), "--port", str(port), "--from-scratch"],
+        [sys.executable, "-m", "kith.fakestripe", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
