@@ -66,13 +66,14 @@ class PaymentDetailsForm(forms.ModelForm):
                 if not value and name not in self.errors:
                     self.add_error(name, self.MISSING[name])
         elif not (data.get("instructions") or "").strip() and not self.errors:
-            raise forms.ValidationError(
-                "Enter your bank account (name, sort code and account number), "
-                "or say how payers should pay you."
-            )
+            raise forms.ValidationError(self.NOTHING)
         return data
 
     BANK_FIELDS = ("payee_name", "sort_code", "account_number")
+    NOTHING = (
+        "Enter your bank account (name, sort code and account number), "
+        "or say how payers should pay you."
+    )
     MISSING = {
         "payee_name": "Enter the name on the bank account.",
         "sort_code": "Enter the sort code.",
