@@ -62,12 +62,17 @@ class InvoiceError(ValueError):
     """An invoice cannot be issued or changed that way; the message says why."""
 
 
-def next_invoice_number(year: int) -> str:
-    """Allocate the next number for ``year``; call inside the transaction that uses it."""
-    counter, _ = InvoiceCounter.objects.select_for_update().get_or_create(year=year)
+def _take_number(counter_model, year: int) -> int:
+    """The next number in ``year`` from a locked counter row (invoices', or credit notes')."""
+    counter, _ = counter_model.objects.select_for_update().get_or_create(year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"KITH-{year}-{counter.last_number:06d}"
+    return counter.last_number
+
+
+def next_invoice_number(year: int) -> str:
+    """Allocate the next number for ``year``; call inside the transaction that uses it."""
+    return f"KITH-{year}-{_take_number(InvoiceCounter, year):06d}"
 
 
 def open_invoice(booking: Booking) -> Invoice | None:
@@ -299,10 +304,7 @@ def _chase(invoice: Invoice, today: date) -> bool:
 
 def next_credit_note_number(year: int) -> str:
     """Allocate the next credit note number for ``year``, inside the transaction that uses it."""
-    counter, _ = CreditNoteCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"CN-{year}-{counter.last_number:04d}"
+    return f"CN-{year}-{_take_number(CreditNoteCounter, year):04d}"
 
 
 @transaction.atomic

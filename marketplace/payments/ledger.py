@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from marketplace.models import Booking, CreditNote, Invoice, LedgerEntry, Payment, Pledge
 from matching.models import PERIODS_PER_YEAR, Goal, SupportPlan
@@ -300,8 +301,10 @@ def how_paid(entry: LedgerEntry, payments: dict, invoices: dict, notes: dict) ->
     if entry.kind == Kind.INVOICE and entry.reference in invoices:
         invoice = invoices[entry.reference]
         if invoice.status == Invoice.Status.PAID:
-            return f"Invoiced to {invoice.payer_name}, paid {invoice.paid_at:%-d %B %Y}"
-        return f"Invoiced to {invoice.payer_name}, {invoice.get_status_display().lower()}"
+            paid_on = timezone.localtime(invoice.paid_at)
+            return f"Invoiced to {invoice.payer_name}, paid {paid_on:%-d %B %Y}"
+        state = "cancelled" if invoice.status == Invoice.Status.VOID else "not paid yet"
+        return f"Invoiced to {invoice.payer_name}, {state}"
     return ""
 
 

@@ -90,6 +90,11 @@ def listing_for(invoice: Invoice):
     return pledge.pool.listing if pledge else None
 
 
+def supplier_name(invoice: Invoice) -> str:
+    listing = listing_for(invoice)
+    return listing.title if listing else "The provider"
+
+
 def details_of(owner_id) -> PaymentDetails | None:
     return PaymentDetails.objects.filter(owner_id=owner_id).first() if owner_id else None
 
@@ -161,8 +166,7 @@ def send_invoice(invoice: Invoice) -> bool:
     """Email the invoice to the payer, with how to pay and the reference; once per invoice."""
     if invoice.sent_at is not None or not invoice.payer_email:
         return False
-    listing = listing_for(invoice)
-    supplier = listing.title if listing else "The provider"
+    supplier = supplier_name(invoice)
     body = "\n\n".join(
         [
             f"{supplier} has sent invoice {invoice.number} for {_money(invoice.amount)}, "
@@ -187,8 +191,7 @@ def send_invoice(invoice: Invoice) -> bool:
 
 
 def send_reminder(invoice: Invoice, chase: InvoiceChase) -> bool:
-    listing = listing_for(invoice)
-    supplier = listing.title if listing else "The provider"
+    supplier = supplier_name(invoice)
     body = "\n\n".join(
         [
             f"Invoice {invoice.number} from {supplier}, for support for {invoice.person}, "
@@ -210,8 +213,7 @@ def send_reminder(invoice: Invoice, chase: InvoiceChase) -> bool:
 
 def send_credit_note(note: CreditNote) -> bool:
     invoice = note.invoice
-    listing = listing_for(invoice)
-    supplier = listing.title if listing else "The provider"
+    supplier = supplier_name(invoice)
     paid = invoice.status == Invoice.Status.PAID
     body = "\n\n".join(
         [

@@ -294,6 +294,11 @@ def test_the_provider_marks_a_booking_invoice_paid_twice_safely(client, market, 
     assert invoiced.status == Invoice.Status.PAID
     assert invoiced.booking.status == "paid"
     assert invoiced.booking.events.filter(note__startswith="Invoice").count() == 2  # sent, paid
+    [line] = ledger.statement_entries(market.plan)
+    paid_on = f"{timezone.localtime(invoiced.paid_at):%-d %B %Y}"
+    assert line.how_paid == (
+        f"Invoiced to Stockport Direct Payments Support Service, paid {paid_on}"
+    )
 
 
 def test_another_provider_cannot_mark_it_paid_or_credit_it(client, market, invoiced):

@@ -85,7 +85,7 @@ def test_csv_export(client, market, spent):
         "invoice",
         spent.number,
         "45.00",
-        "Invoiced to Stockport Direct Payments Support Service, issued",
+        "Invoiced to Stockport Direct Payments Support Service, not paid yet",
     ]
     assert len(rows) == 2
 
