@@ -320,3 +320,30 @@ def test_localstripe_delivers_a_signed_webhook_that_captures_the_payment(
     # does not know and are ignored.
     assert StripeEvent.objects.filter(type="payment_intent.succeeded").exists()
     assert LedgerEntry.objects.get().reference == payment.stripe_payment_intent
+
+
+# --- Events that change nothing --------------------------------------------------------------
+
+
+def test_a_failed_card_setup_is_noted_and_changes_no_payment(authorised, post_webhook):
+    setup = {"id": "seti_test_kith", "object": "setup_intent", "status": "requires_payment_method"}
+    response = post_webhook(make_event("setup_intent.setup_failed", setup))
+    assert response.status_code == 200
+    assert response.content == b"noted: card setup failed"
+    authorised.refresh_from_db()
+    assert authorised.status == PStatus.AUTHORISED
+
+
+def test_a_saved_card_event_is_noted(authorised, post_webhook):
+    setup = {"id": "seti_test_kith", "object": "setup_intent", "status": "succeeded"}
+    response = post_webhook(make_event("setup_intent.succeeded", setup))
+    assert response.content == b"noted: card saved"
+
+
+def test_a_dispute_on_a_payment_kith_does_not_know_is_ignored(authorised, post_webhook):
+    dispute = {"id": "dp_test_other", "object": "dispute", "payment_intent": "pi_not_kith"}
+    response = post_webhook(make_event("charge.dispute.created", dispute))
+    assert response.status_code == 200
+    assert response.content == b"ignored: unknown payment"
+    authorised.refresh_from_db()
+    assert authorised.disputed_at is None
