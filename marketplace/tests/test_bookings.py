@@ -524,3 +524,15 @@ def test_only_the_person_or_their_representative_may_give_another_card(market, s
     assert str(caught.value) == (
         "Only the person booked, or someone who acts for them, can pay for this booking."
     )
+
+
+def test_a_card_that_fails_is_noted_on_the_booking_with_who_tried_it(market, stripe_api):
+    booking = market.request(CARD)
+    with pytest.raises(payments.PaymentError):
+        bookings.change_card(
+            booking, by=market.representative, payment_method="pm_card_visa_chargeDeclined"
+        )
+    note = BookingEvent.objects.filter(booking=booking, note__startswith="Another card").get()
+    assert note.by == market.representative
+    assert note.from_status == note.to_status == Status.REQUESTED
+    assert note.note.startswith("Another card was tried: ")

@@ -277,3 +277,4 @@ def test_a_card_whose_bank_wants_confirmation_later_fails_and_its_intent_is_let_
     assert abandon.key == f"{payment.idempotency_key}-abandon"
     assert abandon.state == StripeCall.State.DONE
     assert abandon.payment_id == payment.pk
+    assert abandon.result_id == payment.stripe_payment_intent

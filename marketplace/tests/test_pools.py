@@ -668,3 +668,11 @@ def test_a_refusal_names_the_pool_state_in_words(world):
     error = records.refuse(pool, "joined")
     assert isinstance(error, PoolError)
     assert str(error) == "This pool is cancelled, so it cannot be joined."
+
+
+def test_only_the_member_or_someone_acting_for_them_may_leave(world):
+    pool = world.pool()
+    pledge = world.join(pool, world.people[0])
+    with pytest.raises(PermissionDenied) as caught:
+        pools.leave(pledge, by=world.people[1])
+    assert str(caught.value) == "Only the member, or someone who acts for them, can leave a pool."
