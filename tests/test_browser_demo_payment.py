@@ -23,6 +23,8 @@ from marketplace.demo import ensure_demo_offers, ensure_demo_plan
 from marketplace.models import Booking, Payment
 from marketplace.tests import conftest as money_fixtures
 from matching.models import Goal
+from tests import test_browser_marketplace as browser_steps
+from tests.test_browser_marketplace import main_text
 
 # The marketplace's fake Stripe (localstripe), shared here.
 localstripe = money_fixtures.localstripe
@@ -57,20 +59,7 @@ def demo_market(settings, stripe_test_settings):
 
 
 def sign_in(page, email):
-    page.goto("/accounts/logout/")
-    sign_out = page.get_by_role("button", name=re.compile("sign out", re.I))
-    if sign_out.count():
-        sign_out.click()
-        page.wait_for_url(re.compile(r"/$"))
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/account/$"))
-
-
-def main_text(page) -> str:
-    return page.locator("main").inner_text()
+    browser_steps.sign_in(page, email, password=DEMO_PASSWORD)
 
 
 def assert_test_mode_banner(page):

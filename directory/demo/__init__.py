@@ -16,7 +16,12 @@ from django.contrib.auth import get_user_model
 from directory.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, ensure_demo_accounts
 from directory.demo.generate import DEFAULT_LISTINGS, listing_specs
 from directory.demo.loader import LoadResult, load_listings
-from directory.demo.owners import DemoOwner, assign_owners, ensure_owner_accounts
+from directory.demo.owners import (
+    DemoOwner,
+    assign_owners,
+    ensure_owner_accounts,
+    record_reminders_quietly,
+)
 from directory.demo.specs import ListingSpec
 
 __all__ = [
@@ -38,6 +43,8 @@ class DemoLoad:
     # Accounts that own priced listings (besides the role accounts), and how many are new.
     owners: int = 0
     new_owners: int = 0
+    # Reminders to confirm details recorded for them instead of emailed (owners.py).
+    quiet_reminders: int = 0
 
 
 def demo_set(listings: int = DEFAULT_LISTINGS) -> tuple[list[ListingSpec], list[DemoOwner]]:
@@ -66,6 +73,7 @@ def load_demo(listings: int = DEFAULT_LISTINGS, progress=None) -> DemoLoad:
         new_accounts=len(users) - before,
         owners=len(owners),
         new_owners=new_owners,
+        quiet_reminders=record_reminders_quietly(owner_users),
     )
 
 

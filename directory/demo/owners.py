@@ -15,7 +15,9 @@ Each owner is an account with the shared demo password (docs/demo.md);
 ``manage.py demo_owners`` lists them with their listings. The hand-written
 role accounts (Lesley, Joanne, Sunita) keep the listings ``anchors.py`` gives
 them. ``demo_owners()`` is the one place to find every demo owner account,
-for example to give each one somewhere to be paid.
+for example to give each one somewhere to be paid. The reminders to confirm
+details that fall due to these owners are recorded, not emailed
+(``record_reminders_quietly``), so a first ``make run`` is not a flood of email.
 """
 
 from __future__ import annotations
@@ -236,3 +238,44 @@ def ensure_owner_accounts(owners: list[DemoOwner]) -> tuple[dict[str, object], i
                 ignore_conflicts=True,
             )
     return users, len(missing)
+
+
+def record_reminders_quietly(emails) -> int:
+    """Record the "are your details still right?" reminders due to these owners as sent
+    today, without emailing them; return how many.
+
+    Hundreds of demo listings were last confirmed months ago, so on the first
+    ``make run`` the scheduler would otherwise email (print, in development)
+    a reminder to nearly every owner at once. Recorded as the reminder job
+    records one, the listings' freshness follows as if it had been sent. The
+    hand-written accounts (Lesley, Joanne, Sunita) still get theirs by email.
+    """
+    from django.utils import timezone
+    from wagtail.models import PageLogEntry
+
+    from directory.moderation import REMINDER_ACTION, listings_due_for_reminder, note_reminded
+
+    due = list(
+        listings_due_for_reminder()
+        .filter(owner__email__in=list(emails))
+        .values_list("pk", "title", "content_type_id", "owner_id")
+    )
+    if not due:
+        return 0
+    now = timezone.now()
+    PageLogEntry.objects.bulk_create(
+        [
+            PageLogEntry(
+                page_id=pk,
+                content_type_id=content_type_id,
+                label=title,
+                action=REMINDER_ACTION,
+                timestamp=now,
+                data={"sent_to": owner_id, "demo": "recorded when the demo was loaded"},
+            )
+            for pk, title, content_type_id, owner_id in due
+        ],
+        batch_size=500,
+    )
+    note_reminded([row[0] for row in due])
+    return len(due)

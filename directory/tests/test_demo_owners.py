@@ -195,3 +195,23 @@ def test_demo_owners_command_lists_owners_with_their_listings(demo):
         "Mersey Vale Friendship Club",
     }
     assert len(lines) == demo_owners().count()
+
+
+def test_owners_reminders_to_confirm_are_recorded_not_emailed_on_first_start(demo, mailoutbox):
+    from wagtail.models import PageLogEntry
+
+    from directory.moderation import (
+        REMINDER_ACTION,
+        listings_due_for_reminder,
+        send_confirm_reminders,
+    )
+
+    role_emails = {account.email for account in DEMO_ACCOUNTS}
+    recorded = PageLogEntry.objects.filter(action=REMINDER_ACTION, data__demo__isnull=False)
+    assert recorded.count() >= 5
+    assert not recorded.filter(page__owner__email__in=role_emails).exists()
+    assert not listings_due_for_reminder().exclude(owner__email__in=role_emails).exists()
+    reminded = ListingPage.objects.filter(pk__in=recorded.values("page_id"))
+    assert not reminded.filter(reminded_at__isnull=True).exists()
+    send_confirm_reminders()  # what the scheduler runs when make run starts
+    assert not [m for m in mailoutbox if m.to[0] not in role_emails]

@@ -68,6 +68,11 @@ class Command(BaseCommand):
             f"Owners of priced listings: {result.owners} accounts ({result.new_owners} new); "
             "manage.py demo_owners lists them."
         )
+        if result.quiet_reminders:
+            say(
+                f"Reminders to confirm details due to those owners: {result.quiet_reminders}, "
+                "recorded as sent (not emailed)."
+            )
         if result.listings.owners_given:
             say(f"Listings loaded earlier given their owner: {result.listings.owners_given}")
         # Offers to book and Maureen's plan live in other apps; the demo spans them all.
