@@ -135,8 +135,16 @@ def test_started_fake_sends_signed_webhooks_that_kith_accepts(live_server, setti
             assert time.monotonic() < deadline, "no webhook reached Kith"
             time.sleep(0.2)
         assert customer.id.startswith("cus_")
-        # The fake keeps what it holds in its state file, for the next `make run`.
-        assert (tmp_path / "s.pkl").stat().st_size > 0
     finally:
         fake.stop()
     assert fake.process.poll() is not None
+
+    # The next start (the next `make run`) still has the customer, and its saved cards.
+    again = demo_stripe.start({"KITH_BASE_URL": live_server.url}, state_file=tmp_path / "s.pkl")
+    try:
+        client = stripe.StripeClient(
+            again.settings["STRIPE_SECRET_KEY"], base_addresses={"api": again.url}
+        )
+        assert client.v1.customers.retrieve(customer.id).name == "Maureen Hughes"
+    finally:
+        again.stop()
