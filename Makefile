@@ -20,8 +20,9 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The demo extra is Kith's fake Stripe (localstripe), which `make run` starts.
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[demo]"
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
@@ -35,11 +36,14 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 ## Serve Kith on http://127.0.0.1:$(PORT) with SQLite and demo data. A task worker
-## (db_worker) and the scheduler (run_scheduled) run alongside and stop with it.
+## (db_worker), the scheduler (run_scheduled) and, unless STRIPE_SECRET_KEY is set,
+## Kith's fake Stripe (kith/demo_stripe.py: test cards, no real money) run alongside
+## and stop with it.
 run: demo
-	@$(PY) manage.py db_worker --no-reload --interval 2 --verbosity 0 & worker=$$!; \
+	@stripe_env=$$($(PY) -m kith.demo_stripe start) && eval "$$stripe_env"; \
+	trap 'kill $$worker $$scheduler $$FAKE_STRIPE_PID 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker --no-reload --interval 2 --verbosity 0 & worker=$$!; \
 	$(PY) manage.py run_scheduled & scheduler=$$!; \
-	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Run the whole test suite (PostgreSQL/Elasticsearch tests skip unless their URLs are set).

@@ -335,9 +335,16 @@ def send_confirm_reminder(page: ListingPage, base_url: str | None = None) -> Non
     # Sent by the task worker, so a slow mail server does not hold up the run.
     queue_email(f"Are the details of {page.title} on Kith still right?", body, [owner.email])
     log(instance=page, action=REMINDER_ACTION, data={"sent_to": owner.pk})
-    # What directory.freshness counts "not confirmed after the reminder" from: the
-    # first reminder since the last confirmation (later ones must not reset the clock).
-    ListingPage.objects.filter(pk=page.pk).filter(
+    note_reminded([page.pk])
+
+
+def note_reminded(page_ids) -> None:
+    """Note today as when these listings' owners were reminded.
+
+    What directory.freshness counts "not confirmed after the reminder" from: the
+    first reminder since the last confirmation (later ones must not reset the clock).
+    """
+    ListingPage.objects.filter(pk__in=page_ids).filter(
         Q(reminded_at__isnull=True)
         | Q(last_confirmed__isnull=True)
         | Q(reminded_at__lt=F("last_confirmed"))

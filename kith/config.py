@@ -52,6 +52,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def stripe_test_mode(secret_key: str, api_base: str = "") -> bool:
+    """Whether card payments are pretend: no real money can move.
+
+    True with a Stripe test key (``sk_test_``, ``rk_test_``), and with any key
+    but a live one when ``api_base`` points Kith at a fake Stripe (``make run``
+    and the tests use localstripe). Never with a live key, whatever the address:
+    a live key means real money. False without a key (no card payments at all).
+    """
+    key = (secret_key or "").strip()
+    if not key or key.startswith(("sk_live_", "rk_live_")):
+        return False
+    return key.startswith(("sk_test_", "rk_test_")) or bool((api_base or "").strip())
+
+
 # SQLite serves several threads or workers by taking its write lock when a
 # transaction begins (IMMEDIATE) and waiting up to 20 s for it, instead of
 # failing with "database is locked" when two transactions that read first both

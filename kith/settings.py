@@ -17,6 +17,7 @@ from kith.config import (
     env_int,
     env_list,
     env_str,
+    stripe_test_mode,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -403,7 +404,12 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-_STRIPE_ORIGINS = [_origin(STRIPE_API_BASE)] if STRIPE_API_BASE else []
+# A fake Stripe's address (its Stripe.js and API) is allowed only in test mode.
+_STRIPE_ORIGINS = (
+    [_origin(STRIPE_API_BASE)]
+    if STRIPE_API_BASE and stripe_test_mode(STRIPE_SECRET_KEY, STRIPE_API_BASE)
+    else []
+)
 _CSP_DIRECTIVES = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE, "https://js.stripe.com", *_STRIPE_ORIGINS],

@@ -24,7 +24,7 @@ market = money_fixtures.market
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, email):
+def sign_in(page, email, password=DEFAULT_PASSWORD):
     page.goto("/accounts/logout/")
     sign_out = page.get_by_role("button", name=re.compile("sign out", re.I))
     if sign_out.count():
@@ -32,7 +32,7 @@ def sign_in(page, email):
         page.wait_for_url(re.compile(r"/$"))
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/account/$"))
 

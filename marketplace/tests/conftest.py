@@ -9,13 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,6 +22,7 @@ from django.urls import reverse
 
 from accounts.models import Representation
 from directory.factories import make_listing
+from kith.demo_stripe import answers, free_port
 from marketplace.bookings import services as bookings
 from marketplace.models import Offer, PaymentRoute
 from matching.models import Goal
@@ -41,25 +39,6 @@ def _unavailable(message: str):
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    request = urllib.request.Request(
-        f"{url}/v1/balance", headers={"Authorization": f"Bearer {SECRET_KEY}"}
-    )
-    try:
-        urllib.request.urlopen(request, timeout=1).close()
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="session")
 def localstripe():
     """The base URL of a localstripe server for this session (skipped if it cannot start)."""
@@ -67,7 +46,7 @@ def localstripe():
         import localstripe  # noqa: F401
     except ImportError:
         _unavailable("localstripe is not installed in the virtualenv, so card tests cannot run.")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
@@ -77,7 +56,7 @@ def localstripe():
     )
     try:
         deadline = time.monotonic() + 20
-        while not _answers(url):
+        while not answers(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
                 output = log.read().decode(errors="replace")[-500:]

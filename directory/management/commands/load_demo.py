@@ -55,12 +55,26 @@ class Command(BaseCommand):
         def listings_done(done: int, total: int) -> None:
             say(f"Demo listings: {done} of {total} published")
 
-        say(f"Loading demo data: accounts, then {listings} listings, then offers and a plan.")
+        say(
+            f"Loading demo data: accounts, then {listings} listings and their owners, "
+            "then offers and a plan."
+        )
         result = load_demo(listings=listings, progress=listings_done)
         say(
             f"Demo listings ready: {result.listings.created} new, "
             f"{result.listings.existing} already there."
         )
+        say(
+            f"Owners of priced listings: {result.owners} accounts ({result.new_owners} new); "
+            "manage.py demo_owners lists them."
+        )
+        if result.quiet_reminders:
+            say(
+                f"Reminders to confirm details due to those owners: {result.quiet_reminders}, "
+                "recorded as sent (not emailed)."
+            )
+        if result.listings.owners_given:
+            say(f"Listings loaded earlier given their owner: {result.listings.owners_given}")
         # Offers to book and Maureen's plan live in other apps; the demo spans them all.
         from marketplace.demo import ensure_demo_offers, ensure_demo_plan
 
