@@ -243,6 +243,8 @@ def moderator_admin_pages() -> list[tuple[str, str]]:
 
 def pages_for(site: Site, role: str) -> list[tuple[str, str]]:
     """Every page ``role`` can open: (label, path), from the URL map, Wagtail and errors."""
+    from wagtail.models import Page
+
     user = site.users.get(role)
     client = _client_for(user)
     found: list[tuple[str, str]] = []
@@ -257,11 +259,15 @@ def pages_for(site: Site, role: str) -> list[tuple[str, str]]:
         if _is_page(client.get(url)):
             found.append((name, url))
     found.append(("search results", "/directory/?postcode=SK1+3XE&miles=10"))
-    if role in ("anonymous", "holder"):
+    if role == "anonymous":
         found += wagtail_pages()
-        found.append(("not found (404)", "/no-such-page/"))
     else:
-        found.append(("home", "/"))
+        # Signed in, the home page and a listing (with its booking and message
+        # links) change with the role; information pages do not.
+        listing = Page.objects.get(pk=site.ids["listing"]).specific
+        found += [("home", "/"), (f"listing: {listing.title}", listing.url)]
+    if role in ("anonymous", "holder"):
+        found.append(("not found (404)", "/no-such-page/"))
     if role == "holder":
         found.append(("forbidden (403)", reverse("matching:practitioner_home")))
     if role == "moderator":

@@ -47,3 +47,28 @@ def test_every_page_passes_axe_and_fits_a_phone(browser_page, live_server, site,
         )
     print(f"{role}: {findings.pages} pages checked")
     findings.assert_none()
+
+
+BROKEN_PAGE = """<!DOCTYPE html><html><head><title>Broken</title></head><body>
+<main><img src="/static/nothing.png"><a href="/somewhere/"></a>
+<div style="width: 600px">Too wide for a phone</div>
+<div role="region" aria-label="Wide table" tabindex="0" style="overflow-x: auto">
+<div style="width: 900px">Scrolls inside its own labelled region</div></div>
+</main></body></html>"""
+
+
+def test_the_checks_find_what_they_look_for(browser_page):
+    """The helper reports axe's rules by id and a page wider than a phone, and lets a
+    labelled scrolling region be wide."""
+    page = browser_page
+    page.set_content(BROKEN_PAGE)
+    findings = Findings()
+    findings.check(page, "broken page")
+    report = findings.report()
+    for rule in ("html-has-lang", "image-alt", "link-name"):
+        assert f"axe: {rule} [" in report, report
+    assert "dequeuniversity.com/rules/axe/4.14/image-alt" in report
+    assert "phone width: the page is 6" in report and "div reaches" in report
+    assert "reaches 9" not in report  # the 900px content is inside its labelled region
+    with pytest.raises(AssertionError, match="Accessibility problems on 1 of 1 pages"):
+        findings.assert_none()
