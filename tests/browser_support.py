@@ -40,6 +40,7 @@ ROLES = [
 # Pages that answer 200 but are not pages to check: downloads, and the sign-out
 # confirmation that would end the session half-way through a walk.
 NOT_PAGES = {"account_logout", "evidence:csv", "marketplace:statement_csv"}
+KITH_APPS = {"accounts", "cms", "directory", "evidence", "marketplace", "matching"}
 # Sign-in, password and two-step pages look the same whoever is signed in: they
 # are checked for these roles only, which keeps the walk short.
 ACCOUNT_PAGES_FOR = {"anonymous", "holder", "moderator"}
@@ -83,7 +84,6 @@ class Site:
     ids: dict
     # URL names whose ids the matrix leaves missing, with the object to use here.
     objects: dict = field(default_factory=dict)
-    extra_pages: dict = field(default_factory=dict)
 
 
 def build_site(users: dict, ids: dict) -> Site:
@@ -168,21 +168,19 @@ def build_site(users: dict, ids: dict) -> Site:
     application = adverts.apply(advert, pa, "I live in Edgeley and drive; I support County.")
 
     # One listing of every kind, so every Wagtail page type is looked at.
-    kinds = {
-        "pa": make_listing(
-            "pa",
-            "Joanne Whitfield",
-            "SK4 4NB",
-            categories=["personal-assistant"],
-            price="13.50",
-            price_unit="hour",
-            owner=pa,
-            hours_wanted_min=3,
-            hours_wanted_max=12,
-        ),
-        "club": make_listing("club", "Reddish Vale Walking Group", "SK5 6BD", price_unit="free"),
-        "peer_support": make_listing("peer_group", "Stockport Hearing Voices Group", "SK1 3TA"),
-    }
+    make_listing(
+        "pa",
+        "Joanne Whitfield",
+        "SK4 4NB",
+        categories=["personal-assistant"],
+        price="13.50",
+        price_unit="hour",
+        owner=pa,
+        hours_wanted_min=3,
+        hours_wanted_max=12,
+    )
+    make_listing("club", "Reddish Vale Walking Group", "SK5 6BD", price_unit="free")
+    make_listing("peer_group", "Stockport Hearing Voices Group", "SK1 3TA")
     objects = {
         "marketplace:pool_detail": pool.pk,
         "marketplace:pool_join": pool.pk,
@@ -193,7 +191,7 @@ def build_site(users: dict, ids: dict) -> Site:
         "marketplace:review_reply": review.pk,
         "marketplace:review_new": booking.pk,
     }
-    return Site(users=users, ids=ids, objects=objects, extra_pages={"listings": kinds})
+    return Site(users=users, ids=ids, objects=objects)
 
 
 def _url_for(site: Site, name: str, route: str) -> str:
@@ -233,12 +231,25 @@ def wagtail_pages() -> list[tuple[str, str]]:
 
 
 def moderator_admin_pages() -> list[tuple[str, str]]:
-    """Kith's own pages in the Wagtail admin, for moderators (not Wagtail's)."""
-    return [
-        ("Out-of-date listings", reverse("directory_admin:out_of_date")),
-        ("Reported messages", reverse("marketplace_moderation:reports")),
-        ("Reviews waiting", reverse("marketplace_moderation:reviews")),
-    ]
+    """Kith's own pages in the Wagtail admin (registered by Kith's apps' wagtail_hooks),
+    those without parameters: the moderators' queues. Wagtail's own pages are not walked."""
+    from django.urls import URLResolver
+    from wagtail import hooks
+
+    pages = []
+    for hook in hooks.get_hooks("register_admin_urls"):
+        if hook.__module__.split(".")[0] not in KITH_APPS:
+            continue
+        for entry in hook():
+            if not isinstance(entry, URLResolver) or not entry.namespace:
+                continue
+            for pattern in entry.url_patterns:
+                if pattern.name and not pattern.pattern.regex.groups:
+                    name = f"{entry.namespace}:{pattern.name}"
+                    path = reverse(name)
+                    if not path.endswith((".csv", ".json")):
+                        pages.append((name, path))
+    return pages
 
 
 def pages_for(site: Site, role: str) -> list[tuple[str, str]]:
