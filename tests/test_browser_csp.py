@@ -10,7 +10,6 @@ carry inline <style> and <script> blocks that need moving to static files or
 from datetime import date
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.factories import UserFactory
@@ -18,6 +17,7 @@ from directory.factories import make_listing
 from matching import referrals
 from matching.models import Goal
 from matching.plans import create_plan
+from tests.browser_support import sign_in_by_cookie
 
 pytestmark = [
     pytest.mark.browser,
@@ -106,16 +106,6 @@ def kith():
     }
 
 
-def _sign_in_as(page, live_server, user):
-    page.context.clear_cookies()
-    if user is None:
-        return
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies["sessionid"]
-    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-
-
 @pytest.mark.parametrize("mode", ["enforced", "report-only"])
 def test_no_page_type_breaks_the_policy(browser_page, live_server, settings, kith, mode):
     policy = settings.CONTENT_SECURITY_POLICY
@@ -135,7 +125,7 @@ def test_no_page_type_breaks_the_policy(browser_page, live_server, settings, kit
     )
     found = {}
     for user, paths in kith.items():
-        _sign_in_as(page, live_server, user)
+        sign_in_by_cookie(page, live_server, user)
         for path in paths:
             response = page.goto(path)
             assert response.status < 400, (path, response.status)

@@ -23,8 +23,8 @@ from marketplace.demo import ensure_demo_offers, ensure_demo_plan
 from marketplace.models import Booking, Payment
 from marketplace.tests import conftest as money_fixtures
 from matching.models import Goal
-from tests import test_browser_marketplace as browser_steps
-from tests.test_browser_marketplace import main_text
+from tests import browser_support as browser_steps
+from tests.browser_support import main_text
 
 # The marketplace's fake Stripe (localstripe), shared here.
 localstripe = money_fixtures.localstripe

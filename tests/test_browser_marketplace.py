@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from accounts.factories import DEFAULT_PASSWORD
 from marketplace.models import Booking
 from marketplace.tests import conftest as money_fixtures
+from tests.browser_support import main_text, sign_in
 
 # The marketplace's fixtures (a fake Stripe, Sam's plan and the pool's offer), shared here.
 localstripe = money_fixtures.localstripe
@@ -22,23 +22,6 @@ stripe_test_settings = money_fixtures.stripe_test_settings
 market = money_fixtures.market
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, email, password=DEFAULT_PASSWORD):
-    page.goto("/accounts/logout/")
-    sign_out = page.get_by_role("button", name=re.compile("sign out", re.I))
-    if sign_out.count():
-        sign_out.click()
-        page.wait_for_url(re.compile(r"/$"))
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/account/$"))
-
-
-def main_text(page) -> str:
-    return page.locator("main").inner_text()
 
 
 @pytest.mark.usefixtures("stripe_test_settings")

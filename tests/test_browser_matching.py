@@ -18,9 +18,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.factories import UserFactory
 from directory.factories import make_listing
 from matching.models import PlanAccess, Referral, SupportPlan
+from tests.browser_support import main_text, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -168,24 +169,6 @@ def people():
         last_confirmed=date(2026, 9, 1),
     )
     return {"maureen": maureen, "priya": priya, "sam": sam, "tom": tom}
-
-
-def sign_in(page, email):
-    """Sign whoever is signed in out, then sign in as ``email`` through the login page."""
-    page.goto("/accounts/logout/")
-    sign_out = page.get_by_role("button", name=re.compile("sign out", re.I))
-    if sign_out.count():
-        sign_out.click()
-        page.wait_for_url(re.compile(r"/$"))
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/account/$"))
-
-
-def main_text(page) -> str:
-    return page.locator("main").inner_text()
 
 
 def add_goal(page, text, budget=None):

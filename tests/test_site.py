@@ -58,3 +58,26 @@ def test_data_sources_page_gives_the_postcode_data_attribution(client):
     assert "Contains OS data © Crown copyright and database right 2025." in html
     assert "OpenStreetMap contributors" in html
     assert 'href="/about/data/"' in client.get("/").content.decode()
+
+
+def test_error_pages_are_kiths_own_with_a_way_on(client, rf):
+    from django.core.exceptions import PermissionDenied
+    from django.template.loader import render_to_string
+    from django.views import defaults
+
+    response = client.get("/no-such-page/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert '<html lang="en-GB">' in html and "<h1>Page not found</h1>" in html
+    assert 'href="/directory/"' in html and 'id="main-content"' in html
+
+    from django.contrib.auth.models import AnonymousUser
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    forbidden = defaults.permission_denied(request, PermissionDenied())
+    assert forbidden.status_code == 403
+    assert "<h1>You cannot open this page</h1>" in forbidden.content.decode()
+
+    # The 500 page is drawn without the request's context, so it needs none.
+    assert "<h1>Sorry, something went wrong</h1>" in render_to_string("500.html")

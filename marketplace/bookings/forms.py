@@ -140,6 +140,15 @@ class OfferForm(forms.ModelForm):
         return data
 
 
+def routes_in_words_for(user, people, routes):
+    """The route choices say "my managed account" to a person booking for themselves;
+    a representative reads whose it is ("Sam Patel's managed account")."""
+    if len(people) == 1 and people[0].pk == user.pk:
+        return routes
+    whose = f"{people[0]}'s" if len(people) == 1 else "the person's"
+    return [(value, label.replace(" my ", f" {whose} ")) for value, label in routes]
+
+
 class BookingForm(ForWhomMixin, CardEntryMixin):
     """Ask for a booking: for whom, how many, which plan line, and how it will be paid."""
 
@@ -206,7 +215,7 @@ class BookingForm(ForWhomMixin, CardEntryMixin):
         routes = list(PaymentRoute.choices)
         if not card_enabled:
             routes = [(value, label) for value, label in routes if value != PaymentRoute.CARD]
-        self.fields["payment_route"].choices = routes
+        self.fields["payment_route"].choices = routes_in_words_for(user, people, routes)
         self.card_enabled = card_enabled
         self.add_test_card(card_enabled)
         if "for_whom" in self.fields:

@@ -468,3 +468,17 @@ def test_someone_acting_for_two_people_chooses_whom_and_goals_follow(
     client.post(book_url(market), invoice_form(market, for_whom=str(mum.pk), goal=mum_goal.pk))
     booking = Booking.objects.get()
     assert booking.person == mum and booking.goal == mum_goal
+
+
+@pytest.mark.parametrize(
+    "who, says",
+    [
+        ("person", "Invoice to my managed account"),
+        ("representative", "Invoice to Sam Patel&#x27;s managed account"),
+    ],
+)
+def test_the_payment_choices_name_whose_account_is_invoiced(client, market, no_stripe, who, says):
+    page = as_user(client, market, who).get(book_url(market)).content.decode()
+    assert says in page
+    if who == "representative":
+        assert "Invoice to my managed account" not in page
