@@ -15,7 +15,7 @@ from django.utils import timezone
 from directory import geo
 from directory.models import Outcome
 from marketplace.adverts.services import DEFAULT_RADIUS_MILES, RADIUS_CHOICES_MILES
-from marketplace.bookings.forms import CardEntryMixin
+from marketplace.bookings.forms import CardEntryMixin, routes_in_words_for
 from marketplace.forms import DIRECT_PAYMENT_CARD_HINT
 
 # Pools close at six in the evening on the day chosen, so nobody loses a last afternoon.
@@ -151,7 +151,9 @@ class JoinForm(CardEntryMixin):
         error_messages={"invalid": "Enter an email address like accounts@example.org."},
     )
 
-    def __init__(self, *args, goals, several_people: bool, card_enabled: bool, **kwargs):
+    def __init__(
+        self, *args, goals, several_people: bool, card_enabled: bool, user=None, people=(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.goals = {str(goal.pk): goal for goal in goals}
         self.fields["goal"].choices = [
@@ -162,7 +164,10 @@ class JoinForm(CardEntryMixin):
         if card_enabled:
             methods.insert(0, ("card", "Card (a direct payment card or your own)"))
             self.fields["method"].help_text = DIRECT_PAYMENT_CARD_HINT
-        self.fields["method"].choices = methods
+        # A representative reads whose managed account it is, not "my".
+        self.fields["method"].choices = (
+            routes_in_words_for(user, list(people), methods) if user and people else methods
+        )
         self.add_test_card(card_enabled)
 
     def chosen_goal(self):

@@ -109,6 +109,8 @@ def pool_join(request, pk):
         goals=goals,
         several_people=len(people) > 1,
         card_enabled=card_enabled,
+        user=request.user,
+        people=people,
         initial={"method": "card" if route == "card" else "invoice" if route else None},
     )
     status = 200

@@ -193,3 +193,18 @@ def test_join_needs_sign_in(client, world):
     response = client.get(reverse("marketplace:pool_join", args=[pool.pk]))
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_the_join_form_names_whose_managed_account_a_representative_invoices(user_factory):
+    from marketplace.pools.forms import JoinForm
+
+    sam = user_factory(display_name="Sam Patel", roles=["budget_holder"])
+    aisha = user_factory(display_name="Aisha Patel", roles=["representative"])
+    for_aisha = JoinForm(
+        goals=[], several_people=False, card_enabled=False, user=aisha, people=[sam]
+    )
+    assert dict(for_aisha.fields["method"].choices)["invoice"] == (
+        "Invoice to Sam Patel's managed account"
+    )
+    for_sam = JoinForm(goals=[], several_people=False, card_enabled=False, user=sam, people=[sam])
+    assert dict(for_sam.fields["method"].choices)["invoice"] == "Invoice to my managed account"
