@@ -50,6 +50,19 @@ CREATABLE_KINDS: dict[str, tuple[str, ...]] = {
 RESERVED_SLUGS = frozenset({"my-listings", "confirm"})
 
 
+def is_moderator(user) -> bool:
+    """The Moderators group, anyone given the moderator role, and superusers."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (
+            user.is_superuser
+            or user.groups.filter(name=settings.KITH_MODERATORS_GROUP).exists()
+            or user.has_role(Role.MODERATOR)
+        )
+    )
+
+
 def kinds_user_may_create(user) -> list[str]:
     """The kinds this person may list, in the vocabulary's order."""
     if not user.is_authenticated:
