@@ -96,9 +96,7 @@ def referrable_organisations():
 
 def is_ulo_staff_for(user, organisation: UserLedOrganisationPage) -> bool:
     """ULO staff answer referrals to the organisations whose listings they own."""
-    return (
-        ownership.manages(user, organisation) and user.has_role(Role.ULO_STAFF)
-    )
+    return ownership.manages(user, organisation) and user.has_role(Role.ULO_STAFF)
 
 
 # --- Who can be referred by whom ---------------------------------------------
