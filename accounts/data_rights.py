@@ -53,6 +53,13 @@ def _model(label: str):
     return apps.get_model(label)
 
 
+def _managed_listings(user):
+    """The listings ``user`` owns or manages (``directory.ownership``, imported late)."""
+    from directory import ownership
+
+    return ownership.managed_by(user)
+
+
 def erased_email(user) -> str:
     """An address that can never receive mail (``.invalid`` is reserved) and is unique."""
     return f"deleted-{user.pk}@invalid"
@@ -175,11 +182,10 @@ def personal_data(user, now: datetime | None = None) -> dict:
     Enquiry = _model("marketplace.Enquiry")
     Message = _model("marketplace.Message")
     Booking = _model("marketplace.Booking")
-    ListingPage = _model("directory.ListingPage")
 
-    own_enquiries = Enquiry.objects.filter(Q(person=user) | Q(listing__owner=user)).select_related(
-        "listing"
-    )
+    own_enquiries = Enquiry.objects.filter(
+        Q(person=user) | Q(listing__in=_managed_listings(user))
+    ).select_related("listing")
     elsewhere = (
         Enquiry.objects.filter(messages__sender=user)
         .exclude(pk__in=own_enquiries.values("pk"))
@@ -337,9 +343,7 @@ def personal_data(user, now: datetime | None = None) -> dict:
             "status",
             "created_at",
         ),
-        "listings_you_manage": _rows(
-            ListingPage.objects.filter(owner=user), "title", "live", "last_published_at"
-        ),
+        "listings_you_manage": _rows(_managed_listings(user), "title", "live", "last_published_at"),
     }
 
 
@@ -447,7 +451,9 @@ def why_not_erasable(user) -> list[str]:
             f"You have {mine} booking{'s' if mine != 1 else ''} waiting for an answer or still "
             "to happen. Cancel them, or wait until they are delivered."
         )
-    theirs = Booking.objects.filter(offer__listing__owner=user, status__in=open_booking).count()
+    theirs = Booking.objects.filter(
+        offer__listing__in=_managed_listings(user), status__in=open_booking
+    ).count()
     if theirs:
         reasons.append(
             f"People have {theirs} booking{'s' if theirs != 1 else ''} with you waiting for an "
@@ -484,19 +490,24 @@ def _unpublish_listings(user) -> int:
     """Take the person's listings out of the directory and leave them without an owner.
 
     A PA's listing is a profile of them, and nobody would keep a provider's
-    details up to date, so every listing they managed is unpublished;
-    moderators can publish a provider's listing again under a new owner.
+    details up to date, so every listing they owned is unpublished; moderators
+    can publish a provider's listing again once someone claims it. Listings
+    they only helped manage stay as they are, without them.
     """
+    from directory import ownership
+
     ListingPage = _model("directory.ListingPage")
     Offer = _model("marketplace.Offer")
     count = 0
-    for page in ListingPage.objects.filter(owner=user):
+    for page in ownership.held_by(user):
         page = page.specific
         if page.live:
             page.unpublish(log_action=True)
         ListingPage.objects.filter(pk=page.pk).update(owner=None)
         Offer.objects.filter(listing=page, is_active=True).update(is_active=False)
         count += 1
+    ownership.release_all(user)
+    ListingPage.objects.filter(owner=user).update(owner=None)  # Wagtail's creator field
     return count
 
 

@@ -58,6 +58,8 @@ class Event(models.TextChoices):
     POOL_FUNDED = "pool_funded", "A pool you joined has enough money"
     POOL_FAILED = "pool_failed", "A pool you joined did not reach its target"
     MESSAGE_RECEIVED = "message_received", "You get a message"
+    LISTING_CLAIM_RECEIVED = "listing_claim_received", "Someone asks to help manage your listing"
+    LISTING_CLAIM_DECIDED = "listing_claim_decided", "Your request to manage a listing is answered"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,12 @@ EVENTS: dict[str, EventInfo] = {
     ),
     Event.MESSAGE_RECEIVED: EventInfo(
         "A new message in a conversation you are part of.", "Messages"
+    ),
+    Event.LISTING_CLAIM_RECEIVED: EventInfo(
+        "For providers and PAs: someone asks to help manage a listing you own.", "Your listings"
+    ),
+    Event.LISTING_CLAIM_DECIDED: EventInfo(
+        "A moderator or owner answers your request to manage a listing.", "Your listings"
     ),
 }
 

@@ -4,33 +4,27 @@
   not confirmed for over 120 days ("may be out of date") or 180 days (left
   search), oldest first, so a moderator can chase or withdraw them;
 * /admin/directory/export.json and export.csv: the whole directory as ORUK
-  3.0 JSON and as Kith's CSV import template.
+  3.0 JSON and as Kith's CSV import template;
+* /admin/directory/claims/: requests to manage a listing, oldest first, each
+  with what the claimant said and how to check it; a moderator approves or
+  declines with a reason (``directory.claims``).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts.roles import Role
-from directory import freshness
+from directory import claims, freshness, ownership
+from directory.claim_forms import DecisionForm
+from directory.models import ListingClaim
+from directory.moderation import is_moderator
 from directory.oruk import export
 
-
-def is_moderator(user) -> bool:
-    """The Moderators group, anyone given the moderator role, and superusers."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (
-            user.is_superuser
-            or user.groups.filter(name=settings.KITH_MODERATORS_GROUP).exists()
-            or user.has_role(Role.MODERATOR)
-        )
-    )
+__all__ = ["is_moderator"]  # imported from here by the admin menu and other apps
 
 
 def _moderators_only(request) -> None:
@@ -72,3 +66,45 @@ def export_download(request, fmt: str):
         export.write_csv(response)
     response["Content-Disposition"] = f'attachment; filename="kith-directory-{stamp}.{fmt}"'
     return response
+
+
+def claims_queue(request):
+    _moderators_only(request)
+    context = {
+        "page_title": "Listing claims",
+        "header_title": "Requests to manage a listing",
+        "header_icon": "user",
+        "claims": claims.pending_claims()[:500],
+    }
+    return render(request, "directory/admin/claims.html", context)
+
+
+def claim_review(request, pk: int):
+    """One request: what the claimant said, how to check it, and the decision form."""
+    _moderators_only(request)
+    claim = get_object_or_404(ListingClaim.objects.select_related("listing", "claimant"), pk=pk)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "approve":
+                claims.approve(claim, request.user, note=data["note"])
+                messages.success(request, f"{claim.claimant} now manages {claim.listing.title}.")
+            else:
+                claims.decline(claim, request.user, data["reason"])
+                messages.success(request, f"Declined. {claim.claimant} has been told why.")
+        except claims.ClaimError as exc:
+            messages.error(request, str(exc))
+        return redirect("directory_admin:claims")
+    context = {
+        "page_title": f"Claim for {claim.listing.title}",
+        "header_title": f"Request to manage {claim.listing.title}",
+        "header_icon": "user",
+        "claim": claim,
+        "listing": claim.listing.specific,
+        "managers": ownership.managers_of(claim.listing),
+        "form": form,
+    }
+    return render(
+        request, "directory/admin/claim_review.html", context, status=400 if form.errors else 200
+    )

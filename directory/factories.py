@@ -41,7 +41,11 @@ def make_listing(
     slug: str | None = None,
     **fields,
 ):
-    """Create a listing of ``kind`` under the directory, as its owner would, and publish it."""
+    """Create a listing of ``kind`` under the directory, as its owner would, and publish it.
+
+    ``owner`` becomes the listing's owner (``directory.ownership``) and, as
+    when an owner lists on Kith, Wagtail's creator (``Page.owner``) too.
+    """
     page_type = LISTING_PAGE_TYPES[kind]
     if isinstance(postcodes, str):
         postcodes = [postcodes]
@@ -64,6 +68,10 @@ def make_listing(
     page.categories = list(Category.objects.filter(slug__in=categories))
     page.languages = list(Language.objects.filter(slug__in=languages))
     directory_index().add_child(instance=page)
+    if owner is not None:
+        from directory import ownership
+
+        ownership.set_owner(page, owner)
     revision = page.save_revision(user=owner)
     if publish:
         # As a moderator would approve it: owners themselves may not publish.

@@ -95,7 +95,7 @@ def _reminded_and_unconfirmed(today: date | None = None):
 
 def out_of_date_listings(today: date | None = None):
     """Live listings stale or hidden, oldest first: the moderators' queue."""
-    return _reminded_and_unconfirmed(today).select_related("owner").order_by("last_confirmed", "pk")
+    return _reminded_and_unconfirmed(today).order_by("last_confirmed", "pk")
 
 
 def refresh_search(today: date | None = None) -> int:

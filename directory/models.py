@@ -613,4 +613,127 @@ class IndexUpdate(models.Model):
         ordering = ["next_try", "pk"]
 
 
+class ListingManager(models.Model):
+    """A person who manages a listing on Kith: its owner, or someone the owner let help.
+
+    Who owns a listing is recorded here, never by Wagtail's ``Page.owner``
+    (which Wagtail sets to whoever creates or copies a page in its admin, a
+    moderator included). Exactly one manager of a managed listing has the
+    role "owner": the account holder, who is contacted and paid. An
+    organisation's listing can have several managers: its staff. Read and
+    change these through ``directory.ownership``, not directly.
+    """
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner (contacted and paid)"
+        MANAGER = "manager", "Manager"
+
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="managers")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="managed_listings"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MANAGER)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The moderator or owner who added them; empty if they listed it themselves.",
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["listing", "-role", "added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "person"], name="directory_one_manager_row_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["listing"],
+                condition=models.Q(role="owner"),
+                name="directory_one_owner_per_listing",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} ({self.get_role_display()}) of listing {self.listing_id}"
+
+
+class ListingClaim(models.Model):
+    """Someone asks to manage a listing: as its owner if it has none, else as a manager.
+
+    A moderator checks who they are (a code emailed to the listing's published
+    address, a call to its published phone, or the evidence they describe) and
+    approves or declines with a reason; a request to help manage an owned
+    listing can also be answered by its owner. See ``directory.claims``.
+    """
+
+    class Kind(models.TextChoices):
+        OWNER = "owner", "To own and manage the listing"
+        MANAGER = "manager", "To help manage the listing"
+
+    class Verify(models.TextChoices):
+        EMAIL = "email", "Send a code to the email address on the listing"
+        PHONE = "phone", "A moderator phones the number on the listing"
+        EVIDENCE = "evidence", "I will describe other evidence"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="claims")
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_claims"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    role_at_service = models.CharField(
+        "your role", max_length=120, help_text="For example: manager, owner, the PA yourself."
+    )
+    verify_by = models.CharField(max_length=16, choices=Verify.choices)
+    evidence = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # The emailed one-time code: only its keyed hash is kept.
+    code_hash = models.CharField(max_length=128, blank=True, editable=False)
+    code_sent_to = models.EmailField(blank=True, editable=False)
+    code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    codes_sent = models.PositiveSmallIntegerField(default=0, editable=False)
+    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, max_length=2000)
+    moderator_note = models.TextField(
+        blank=True, max_length=2000, help_text="For moderators only, e.g. who answered the phone."
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "claimant"],
+                condition=models.Q(status="pending"),
+                name="directory_one_open_claim_per_person",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.claimant} asks to manage listing {self.listing_id} ({self.status})"
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+
 from directory.search.records import ListingRecord, ListingRecordLocation  # noqa: E402,F401

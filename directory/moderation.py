@@ -29,6 +29,7 @@ from wagtail.log_actions import registry as log_registry
 from wagtail.models import PageLogEntry, WorkflowState
 
 from accounts.roles import Role
+from directory import ownership
 from directory.factories import directory_index
 from directory.models import ListingKind, ListingPage
 from directory.search.indexing import index_listings
@@ -47,6 +48,19 @@ CREATABLE_KINDS: dict[str, tuple[str, ...]] = {
 
 # Listing slugs share /directory/ with these pages, which would hide a listing.
 RESERVED_SLUGS = frozenset({"my-listings", "confirm"})
+
+
+def is_moderator(user) -> bool:
+    """The Moderators group, anyone given the moderator role, and superusers."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (
+            user.is_superuser
+            or user.groups.filter(name=settings.KITH_MODERATORS_GROUP).exists()
+            or user.has_role(Role.MODERATOR)
+        )
+    )
 
 
 def kinds_user_may_create(user) -> list[str]:
@@ -73,19 +87,15 @@ def why_cannot_create(kind: str) -> str:
 
 
 def owned_listings(user):
-    """This person's listings (specific page types), newest first."""
-    return (
-        ListingPage.objects.filter(owner=user)
-        .order_by("-latest_revision_created_at", "-pk")
-        .specific()
-    )
+    """The listings this person owns or manages (specific page types), newest first."""
+    return ownership.managed_by(user).order_by("-latest_revision_created_at", "-pk").specific()
 
 
 def owned_listing(user, pk: int) -> ListingPage | None:
-    """The listing if this person owns it, else None (callers answer 404, revealing nothing)."""
+    """The listing if this person owns or manages it, else None (callers answer 404)."""
     if not user.is_authenticated:
         return None
-    page = ListingPage.objects.filter(pk=pk, owner=user).first()
+    page = ownership.managed_by(user).filter(pk=pk).first()
     return page.specific if page else None
 
 
@@ -130,7 +140,7 @@ def create_listing(page: ListingPage, owner) -> ListingPage:
     sees it and search never indexes it until a moderator approves.
     """
     parent = directory_index()
-    page.owner = owner
+    page.owner = owner  # Wagtail's creator; who owns it is ownership.set_owner below
     page.live = False
     page.has_unpublished_changes = True
     page.slug = unique_slug(page.title, parent)
@@ -138,6 +148,7 @@ def create_listing(page: ListingPage, owner) -> ListingPage:
     page.last_confirmed = timezone.localdate()
     _keep_home_private(page)
     parent.add_child(instance=page)
+    ownership.set_owner(page, owner)
     log(instance=page, action="wagtail.create", user=owner)
     page.save_revision(user=owner, log_action=True)
     submit_for_moderation(page, owner)
@@ -246,7 +257,9 @@ class NotListingOwner(Exception):
 
 def make_confirm_token(page: ListingPage) -> str:
     """A signed, expiring token naming the listing and its owner (no database row needed)."""
-    return signing.dumps({"listing": page.pk, "owner": page.owner_id}, salt=CONFIRM_TOKEN_SALT)
+    return signing.dumps(
+        {"listing": page.pk, "owner": ownership.account_holder_id(page)}, salt=CONFIRM_TOKEN_SALT
+    )
 
 
 def confirm_url(page: ListingPage, base_url: str = "") -> str:
@@ -277,7 +290,7 @@ def listing_for_confirm_token(token: str, user) -> ListingPage:
             "This link is for the account that owns the listing. "
             "Sign out, then sign in with that account to confirm."
         )
-    page = ListingPage.objects.filter(pk=listing_id, owner_id=owner_id).first()
+    page = ownership.managed_by(user).filter(pk=listing_id).first()
     if page is None:
         raise BadConfirmLink(
             "This listing no longer exists or is now looked after by someone else."
@@ -309,7 +322,7 @@ def listings_due_for_reminder(today: date | None = None):
     ).values("page_id")
     return (
         ListingPage.objects.live()
-        .filter(owner__isnull=False, owner__is_active=True)
+        .filter(managers__role=ownership.Role.OWNER, managers__person__is_active=True)
         .filter(
             Q(last_confirmed__isnull=True)
             | Q(last_confirmed__lt=today - timedelta(days=REMIND_AFTER_DAYS))
@@ -323,7 +336,7 @@ def listings_due_for_reminder(today: date | None = None):
 def send_confirm_reminder(page: ListingPage, base_url: str | None = None) -> None:
     """Email the owner a link to confirm the listing, and note it in the page's history."""
     base_url = (base_url if base_url is not None else settings.WAGTAILADMIN_BASE_URL).rstrip("/")
-    owner = page.owner
+    owner = ownership.account_holder(page)
     context = {
         "owner": owner,
         "listing": page,

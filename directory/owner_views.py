@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
-from directory import moderation
+from directory import claims, moderation
 from directory.models import LISTING_PAGE_TYPES, ListingKind
 from directory.owner_forms import listing_form_for
 
@@ -36,7 +36,15 @@ def my_listings(request):
     return render(
         request,
         "directory/owner/my_listings.html",
-        {"listings": listings, "creatable": [(kind, ListingKind(kind).label) for kind in kinds]},
+        {
+            "listings": listings,
+            "creatable": [(kind, ListingKind(kind).label) for kind in kinds],
+            # People asking to help manage this person's listings, and their own requests.
+            "requests": claims.requests_for_owner(request.user),
+            "claims": request.user.listing_claims.select_related("listing").order_by("-created_at")[
+                :20
+            ],
+        },
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory import owner_views, views
+from directory import claim_views, owner_views, views
 
 app_name = "directory"
 
@@ -12,4 +12,17 @@ urlpatterns = [
     path("my-listings/<int:pk>/edit/", owner_views.edit_listing, name="owner_edit"),
     path("my-listings/<int:pk>/confirm/", owner_views.confirm_listing, name="owner_confirm"),
     path("confirm/<str:token>/", owner_views.confirm_by_link, name="confirm_by_link"),
+    # Claiming: "Is this you? Manage this listing" (directory.claims).
+    path("my-listings/claim/<int:pk>/", claim_views.claim_listing, name="claim_listing"),
+    path("my-listings/claims/<int:pk>/", claim_views.claim_detail, name="claim_detail"),
+    path("my-listings/claims/<int:pk>/code/", claim_views.claim_code, name="claim_code"),
+    path("my-listings/claims/<int:pk>/resend/", claim_views.claim_resend, name="claim_resend"),
+    path(
+        "my-listings/claims/<int:pk>/withdraw/", claim_views.claim_withdraw, name="claim_withdraw"
+    ),
+    path(
+        "my-listings/requests/<int:pk>/<str:answer>/",
+        claim_views.manager_request_answer,
+        name="manager_request_answer",
+    ),
 ]

@@ -47,6 +47,8 @@ register_snippet(VocabularyGroup)
 
 directory_admin_urls = [
     path("out-of-date/", admin_views.out_of_date_queue, name="out_of_date"),
+    path("claims/", admin_views.claims_queue, name="claims"),
+    path("claims/<int:pk>/", admin_views.claim_review, name="claim_review"),
     re_path(r"^export\.(?P<fmt>json|csv)$", admin_views.export_download, name="export"),
 ]
 
@@ -79,3 +81,23 @@ def register_out_of_date_menu_item():
     return OutOfDateMenuItem(
         "Out-of-date listings", "", name="out-of-date-listings", icon_name="time", order=270
     )
+
+
+class ClaimsMenuItem(MenuItem):
+    """Moderators only, with how many requests to manage a listing wait."""
+
+    def is_shown(self, request):
+        return admin_views.is_moderator(request.user)
+
+    def render_component(self, request):
+        from directory.claims import pending_claims
+
+        count = pending_claims().count()
+        self.label = f"Listing claims ({count})" if count else "Listing claims"
+        self.url = reverse("directory_admin:claims")
+        return super().render_component(request)
+
+
+@hooks.register("register_admin_menu_item")
+def register_claims_menu_item():
+    return ClaimsMenuItem("Listing claims", "", name="listing-claims", icon_name="user", order=271)

@@ -2,7 +2,7 @@
 
 from django.shortcuts import render
 
-from directory.models import ListingPage
+from directory.ownership import managed_by
 from marketplace.adverts import services as adverts
 from marketplace.bookings.views import bookings_for_person_side
 from marketplace.enquiries import services as enquiries
@@ -18,7 +18,7 @@ def home(request):
             "can_advertise": bool(enquiries.budget_holders_for(user)),
             "advert_count": adverts.adverts_managed_by(user).count(),
             "is_pa": adverts.is_pa(user),
-            "owns_listings": ListingPage.objects.filter(owner=user).exists(),
+            "owns_listings": managed_by(user).exists(),
             "booking_count": bookings_for_person_side(user).count(),
             # The person's own latest plan, for a link to its spend statement.
             "statement_plan": SupportPlan.objects.filter(person=user).first(),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import Role
 from directory.models import UserLedOrganisationPage
+from directory.ownership import managed_by
 from matching import referrals
 from matching.access import log_access
 from matching.models import Referral
@@ -180,7 +181,7 @@ def referral_inbox(request):
             [r for r in inbox if r.status in (Referral.Status.DECLINED, Referral.Status.CLOSED)],
         ),
     ]
-    organisations = UserLedOrganisationPage.objects.filter(owner=request.user)
+    organisations = UserLedOrganisationPage.objects.filter(pk__in=managed_by(request.user))
     return render(
         request,
         "matching/referrals/inbox.html",

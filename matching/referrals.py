@@ -39,6 +39,7 @@ from django.utils import timezone
 from accounts.notifications import Event, acting_for, notify
 from accounts.representation import can_act_for, represented_people
 from accounts.roles import Role
+from directory import ownership
 from directory.models import UserLedOrganisationPage
 from matching.access import is_named_practitioner, log_access, log_practitioner_access
 from matching.models import Referral, ReferralEvent, ReferralMessage, SupportPlan
@@ -95,9 +96,7 @@ def referrable_organisations():
 
 def is_ulo_staff_for(user, organisation: UserLedOrganisationPage) -> bool:
     """ULO staff answer referrals to the organisations whose listings they own."""
-    return (
-        user.is_authenticated and organisation.owner_id == user.pk and user.has_role(Role.ULO_STAFF)
-    )
+    return ownership.manages(user, organisation) and user.has_role(Role.ULO_STAFF)
 
 
 # --- Who can be referred by whom ---------------------------------------------
@@ -242,9 +241,9 @@ def create_referral(
     )
     if plan is not None and relation == "named practitioner":
         log_practitioner_access(plan, by_user, "made a referral")
-    if organisation.owner_id:
+    if holder := ownership.account_holder(organisation):
         notify(
-            organisation.owner,
+            holder,
             Event.REFERRAL_RECEIVED,
             subject=f"New referral to {organisation.title}: {person}",
             body=f"{recorded_by[0].upper()}{recorded_by[1:]} referred {person} to "
@@ -410,7 +409,7 @@ def inbox_for(user):
     """Referrals to the organisations whose listings ``user`` owns as ULO staff."""
     if not user.is_authenticated or not user.has_role(Role.ULO_STAFF):
         return Referral.objects.none()
-    return Referral.objects.filter(organisation__owner=user).select_related(
+    return Referral.objects.filter(organisation__in=ownership.managed_by(user)).select_related(
         "person", "plan", "organisation", "referred_by"
     )
 
@@ -499,9 +498,9 @@ def record_contact_consent(referral: Referral, by_user) -> Referral:
     ReferralEvent.objects.create(
         referral=referral, status=referral.status, by=by_user, note=referral.contact_consent_note
     )
-    if referral.organisation.owner_id:
+    if holder := ownership.account_holder(referral.organisation):
         notify(
-            referral.organisation.owner,
+            holder,
             Event.MESSAGE_RECEIVED,
             subject=f"{referral.person} agreed to be contacted",
             body=f"You can now write to {referral.person} on the referral page.",
@@ -514,9 +513,9 @@ def record_contact_consent(referral: Referral, by_user) -> Referral:
 def thread_participants(referral: Referral) -> list:
     """Everyone in the conversation: the organisation's staff, the person and representatives."""
     people = {user.pk: user for user in acting_for(referral.person)}
-    owner = referral.organisation.owner
-    if owner is not None and referral.status != Status.DECLINED:
-        people.setdefault(owner.pk, owner)
+    if referral.status != Status.DECLINED:
+        for manager in ownership.managers_of(referral.organisation):
+            people.setdefault(manager.pk, manager)
     return list(people.values())
 
 

@@ -218,6 +218,31 @@ EXPECTED = {
         "GET": "L   400 400 400 400 400 400 400 400 400 400 400",
         "POST": "L   400 400 400 400 400 400 400 400 400 400 400",
     },
+    # Claiming (the listing is Dave's: he is sent to edit it; only a lister of that kind may ask).
+    "directory:claim_listing": {
+        "GET": "L   403 403 403 403 403 403 R   403 403 403 403",
+        "POST": "L   403 403 403 403 403 403 R   403 403 403 403",
+    },
+    "directory:claim_detail": {
+        "GET": "L   404 404 404 404 404 404 404 404 404 404 404",
+        "POST": "L   404 404 404 404 404 404 404 404 404 404 404",
+    },
+    "directory:claim_code": {
+        "GET": "L   405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "L   404 404 404 404 404 404 404 404 404 404 404",
+    },
+    "directory:claim_resend": {
+        "GET": "L   405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "L   404 404 404 404 404 404 404 404 404 404 404",
+    },
+    "directory:claim_withdraw": {
+        "GET": "L   405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "L   404 404 404 404 404 404 404 404 404 404 404",
+    },
+    "directory:manager_request_answer": {
+        "GET": "L   405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "L   404 404 404 404 404 404 404 404 404 404 404",
+    },
     # --- Support plans -------------------------------------------------------------------
     "matching:my_plan": {
         "GET": "L   200 200 200 200 200 200 200 200 200 200 200",
@@ -817,6 +842,7 @@ def kwargs_for(name, route, ids):
         "marketplace:enquiry_detail": "enquiry",
         "marketplace:message_report": "enquiry",
         "marketplace:enquiry_new": "listing",
+        "directory:claim_listing": "listing",
         "marketplace:pool_new": "listing",
         "marketplace:offer_edit": "offer",
         "marketplace:offer_active": "offer",

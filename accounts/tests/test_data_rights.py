@@ -15,6 +15,7 @@ from accounts import data_rights
 from accounts.factories import DEFAULT_PASSWORD
 from accounts.models import Representation
 from accounts.tests.conftest import JOAN_GOAL, SAM_GOAL
+from directory import ownership
 from directory.models import ListingPage
 from marketplace.models import (
     Booking,
@@ -249,6 +250,7 @@ def test_a_providers_listings_leave_the_directory_and_their_offers_stop(world):
     pools = ListingPage.objects.get(pk=world.pools.pk)
     assert not pools.live
     assert pools.owner_id is None
+    assert ownership.account_holder(pools) is None and not ownership.managers_of(pools)
     assert not Offer.objects.get(pk=world.offer.pk).is_active
     assert Message.objects.filter(sender=world.dave).get().body == "[deleted]"
 

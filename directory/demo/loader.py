@@ -38,6 +38,7 @@ from directory.models import (
     DirectoryIndexPage,
     Language,
     ListingLocation,
+    ListingManager,
     Outcome,
 )
 from directory.search.indexing import index_listings
@@ -287,6 +288,14 @@ def _publish(pages: list, users: dict) -> None:
         # Each page's references only need indexing once, now that it is final.
         ReferenceIndex.create_or_update_for_object(page)
     Page.objects.bulk_update(stubs, ["latest_revision", "live_revision"])
+    # The person who listed it owns it (directory.ownership), as create_listing records.
+    ListingManager.objects.bulk_create(
+        [
+            ListingManager(listing_id=page.pk, person=page.owner, role=ListingManager.Role.OWNER)
+            for page in pages
+            if page.owner is not None
+        ]
+    )
     PageLogEntry.objects.bulk_create(
         [
             PageLogEntry(

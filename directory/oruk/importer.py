@@ -56,7 +56,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 from wagtail.models import Page
 
-from directory import elasticsearch, geo
+from directory import elasticsearch, geo, ownership
 from directory.factories import directory_index
 from directory.models import (
     LISTING_PAGE_TYPES,
@@ -588,11 +588,17 @@ class Writer:
             "outcome": {t.slug: t.pk for t in Outcome.objects.all()},
             "category": {t.slug: t.pk for t in Category.objects.all()},
         }
+        known = ListingProvenance.objects.filter(source=source).values_list(
+            "external_id", "listing_id", "content_hash"
+        )
+        claimed = set(
+            ownership.managed_listing_ids(
+                ListingProvenance.objects.filter(source=source).values("listing_id")
+            )
+        )
+        # (listing id, content hash, whether someone claimed it) by id in the source.
         self.existing = {
-            ext: (listing_id, digest, owner_id)
-            for ext, listing_id, digest, owner_id in ListingProvenance.objects.filter(
-                source=source
-            ).values_list("external_id", "listing_id", "content_hash", "listing__owner_id")
+            ext: (listing_id, digest, listing_id in claimed) for ext, listing_id, digest in known
         }
         self.seen: set[str] = set()
         self.slugs = set(self.parent.get_children().values_list("slug", flat=True))
@@ -713,7 +719,7 @@ class Writer:
                 new.append((item, digest))
             elif known[1] == digest:
                 self.result.unchanged += 1
-            elif known[2] is not None:
+            elif known[2]:
                 self.result.skipped["claimed by its owner, so the feed no longer changes it"] += 1
             else:
                 changed.append((item, digest, known[0]))

@@ -19,7 +19,7 @@ from django.test import Client, override_settings
 from accounts.management.commands.demo_totp import current_totp_code
 from accounts.models import Representation, User
 from accounts.representation import can_act_for
-from directory import geo, taxonomy
+from directory import geo, ownership, taxonomy
 from directory.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, listing_specs
 from directory.demo.accounts import ACCOUNTS_BY_EMAIL, ensure_demo_accounts, totp_secret_for
 from directory.models import ListingKind, ListingPage
@@ -155,13 +155,11 @@ def test_loading_the_demo_twice_changes_nothing(demo):
 
 def test_demo_owners_own_their_listings(demo):
     users = {account.key: User.objects.get(email=account.email) for account in DEMO_ACCOUNTS}
-    provider_kinds = set(
-        ListingPage.objects.filter(owner=users["provider"]).values_list("kind", flat=True)
-    )
+    provider_kinds = set(ownership.held_by(users["provider"]).values_list("kind", flat=True))
     assert provider_kinds == {"provider", "club"}
-    assert ListingPage.objects.filter(owner=users["pa"], kind="pa").count() == 1
-    assert ListingPage.objects.filter(owner=users["ulo"], kind="ulo").count() == 1
-    pa = ListingPage.objects.get(owner=users["pa"]).specific
+    assert ownership.held_by(users["pa"]).filter(kind="pa").count() == 1
+    assert ownership.held_by(users["ulo"]).filter(kind="ulo").count() == 1
+    pa = ownership.held_by(users["pa"]).get().specific
     assert pa.dbs_level == "enhanced" and pa.checks_verified_by == users["moderator"]
 
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from accounts.representation import can_act_for
 from accounts.roles import Role
-from directory import geo
+from directory import geo, ownership
 from directory.models import ListingKind, ListingPage, PriceUnit
 from directory.search import ListingQuery, ListingSummary, search
 from marketplace.enquiries.services import absolute_url, budget_holders_for, excerpt
@@ -363,7 +363,7 @@ def pa_listing_of(user) -> ListingPage | None:
     """The applicant's own live PA listing, so the advertiser can read more about them."""
     return (
         ListingPage.objects.live()
-        .filter(owner=user, kind=ListingKind.PA)
+        .filter(pk__in=ownership.held_by(user), kind=ListingKind.PA)
         .order_by("-last_published_at")
         .first()
     )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.notifications import Event, notify, notify_person
+from directory.ownership import account_holder
 from marketplace.models import Booking, Invoice
 from marketplace.payments import payer
 
@@ -30,7 +31,7 @@ def _later(send):
 
 
 def requested(booking: Booking) -> None:
-    owner = booking.offer.listing.owner
+    owner = account_holder(booking.offer.listing)
     if owner is None:
         return
     _later(

@@ -40,6 +40,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.representation import can_act_for
+from directory import ownership
 from marketplace.bookings import notices
 from marketplace.models import Booking, BookingEvent, Offer, Payment, PaymentRoute
 from marketplace.payments import cards, invoices
@@ -87,7 +88,7 @@ def acts_for_person(by, booking: Booking) -> bool:
 
 def is_owner(by, booking: Booking) -> bool:
     user = _user(by)
-    return user is not None and booking.offer.listing.owner_id == user.pk
+    return ownership.manages(user, booking.offer.listing)
 
 
 def _require_owner(by, booking: Booking, action: str) -> None:
@@ -230,7 +231,7 @@ def request_booking(
     offer = Offer.objects.select_for_update(of=("self",)).select_related("listing").get(pk=offer.pk)
     if not offer.is_active:
         raise BookingError(f"Sorry, {offer} can no longer be booked.")
-    if offer.listing.owner_id is None:
+    if not ownership.has_owner(offer.listing):
         raise BookingError(f"Sorry, {offer.listing.title} cannot take bookings through Kith yet.")
     if offer.price > MAX_OFFER_PRICE:
         raise BookingError(f"Sorry, {offer} cannot be booked through Kith at this price.")

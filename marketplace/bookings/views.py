@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.representation import represented_people
-from directory.models import ListingPage
+from directory.ownership import has_owner, managed_by, manages
 from marketplace.bookings import services as bookings
 from marketplace.bookings.forms import (
     BookingForm,
@@ -50,7 +50,7 @@ Status = Booking.Status
 
 
 def _owned_listings(user):
-    return ListingPage.objects.filter(owner=user).order_by("title")
+    return managed_by(user).order_by("title")
 
 
 @login_required
@@ -96,7 +96,9 @@ def offer_new(request):
 
 
 def _owned_offer(user, pk) -> Offer:
-    return get_object_or_404(Offer.objects.select_related("listing"), pk=pk, listing__owner=user)
+    return get_object_or_404(
+        Offer.objects.select_related("listing"), pk=pk, listing__in=managed_by(user)
+    )
 
 
 @login_required
@@ -165,14 +167,14 @@ def offer_book(request, pk):
         Offer.objects.select_related("listing"), pk=pk, is_active=True, listing__live=True
     )
     listing = offer.listing
-    if listing.owner_id is None:
+    if not has_owner(listing):
         return not_allowed(
             request,
             f"You cannot book {listing.title} here",
             f"{listing.title} does not take bookings through Kith yet. "
             "Contact them using the details on their listing.",
         )
-    people = [p for p in budget_holders_for(request.user) if p.pk != listing.owner_id]
+    people = [p for p in budget_holders_for(request.user) if not manages(p, listing)]
     if not people:
         return not_allowed(
             request,
@@ -429,7 +431,7 @@ def booking_list(request):
 @login_required
 @require_GET
 def booking_requests(request):
-    rows = _rows(Booking.objects.filter(offer__listing__owner=request.user), request.user)
+    rows = _rows(Booking.objects.filter(offer__listing__in=managed_by(request.user)), request.user)
     return render(
         request,
         "marketplace/bookings/requests.html",

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,6 +33,7 @@ from django.utils.text import Truncator
 
 from accounts.representation import can_act_for, represented_people
 from accounts.roles import Role
+from directory import ownership
 from directory.models import ListingPage
 from marketplace.models import Enquiry, Message, MessageReport
 
@@ -93,7 +94,7 @@ def is_moderator(user) -> bool:
 
 
 def is_owner_side(user, enquiry: Enquiry) -> bool:
-    return user.is_authenticated and enquiry.listing.owner_id == user.pk
+    return ownership.manages(user, enquiry.listing)
 
 
 def is_person_side(user, enquiry: Enquiry) -> bool:
@@ -107,7 +108,7 @@ def is_party(user, enquiry: Enquiry) -> bool:
 def get_enquiry_for(user, pk) -> Enquiry:
     """The enquiry if ``user`` takes part in it, else 404 (its existence is not revealed)."""
     try:
-        enquiry = Enquiry.objects.select_related("listing", "listing__owner", "person").get(pk=pk)
+        enquiry = Enquiry.objects.select_related("listing", "person").get(pk=pk)
     except Enquiry.DoesNotExist:
         raise Http404("No such conversation.") from None
     if not is_party(user, enquiry):
@@ -116,16 +117,18 @@ def get_enquiry_for(user, pk) -> Enquiry:
 
 
 def sent_by_owner(message: Message, enquiry: Enquiry) -> bool:
-    return message.sender_id is not None and message.sender_id == enquiry.listing.owner_id
+    return message.sender_id is not None and message.sender_id in ownership.manager_ids(
+        enquiry.listing
+    )
 
 
 def _unread_for(user, enquiry: Enquiry):
     """Messages from the other side that nobody on ``user``'s side has opened yet."""
     unread = enquiry.messages.filter(read_at__isnull=True)
     if is_person_side(user, enquiry):
-        return unread.filter(sender_id=enquiry.listing.owner_id)
+        return unread.filter(sender_id__in=ownership.manager_ids(enquiry.listing))
     # A message whose sender's account has closed came from the person's side.
-    return unread.exclude(sender_id=enquiry.listing.owner_id)
+    return unread.exclude(sender_id__in=ownership.manager_ids(enquiry.listing))
 
 
 def mark_read(enquiry: Enquiry, viewer) -> int:
@@ -142,14 +145,14 @@ def why_cannot_enquire(user, listing: ListingPage) -> str:
     """Why ``user`` cannot start an enquiry about ``listing``, or "" if they can."""
     if not user.is_authenticated:
         return "Sign in to send a message."
-    if listing.owner_id is None:
+    if not ownership.has_owner(listing):
         return (
             f"{listing.title} has no one on Kith to read messages yet. "
             "Use the contact details on the listing instead."
         )
-    people = [p for p in budget_holders_for(user) if p.pk != listing.owner_id]
+    people = [p for p in budget_holders_for(user) if not ownership.manages(p, listing)]
     if not people:
-        if listing.owner_id == user.pk:
+        if ownership.manages(user, listing):
             return "This is your own listing."
         return (
             "Messages to listings are for people with a personal budget and the "
@@ -174,7 +177,7 @@ def start_enquiry(
         raise EnquiryError(f"{listing.title} is not in the directory at the moment.")
     if person.pk not in {p.pk for p in budget_holders_for(started_by)}:
         raise EnquiryError("You can only send messages for yourself or someone you act for.")
-    if person.pk == listing.owner_id:
+    if ownership.manages(person, listing):
         raise EnquiryError("This is your own listing.")
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
@@ -213,7 +216,7 @@ def _person_side_recipients(enquiry: Enquiry) -> list:
     """The person, and the representatives who have taken part and still act for them."""
     recipients = [enquiry.person]
     helpers = {enquiry.started_by_id} | set(enquiry.messages.values_list("sender_id", flat=True))
-    helpers -= {None, enquiry.person_id, enquiry.listing.owner_id}
+    helpers -= {None, enquiry.person_id} | ownership.manager_ids(enquiry.listing)
     for helper in get_user_model().objects.filter(pk__in=helpers):
         if can_act_for(helper, enquiry.person):
             recipients.append(helper)
@@ -224,7 +227,7 @@ def sender_label(enquiry: Enquiry, sender) -> str:
     """How a sender is named to the others: a representative is shown with who they act for."""
     if sender is None:
         return "Someone whose account has closed"
-    if sender.pk == enquiry.listing.owner_id:
+    if ownership.manages(sender, enquiry.listing):
         return f"{sender} ({enquiry.listing.title})"
     if sender.pk != enquiry.person_id:
         return f"{sender}, for {enquiry.person}"
@@ -235,7 +238,7 @@ def _notify(enquiry: Enquiry, message: Message, base_url: str | None) -> None:
     if sent_by_owner(message, enquiry):
         recipients = _person_side_recipients(enquiry)
     else:
-        recipients = [enquiry.listing.owner]
+        recipients = ownership.managers_of(enquiry.listing)
     recipients = [r for r in recipients if r.pk != message.sender_id and r.email]
     if not recipients:
         return
@@ -276,7 +279,7 @@ def inbox_for(user) -> list[InboxRow]:
         return []
     people = [user.pk, *represented_people(user).values_list("pk", flat=True)]
     enquiries = (
-        Enquiry.objects.filter(Q(person__in=people) | Q(listing__owner=user))
+        Enquiry.objects.filter(Q(person__in=people) | Q(listing__in=ownership.managed_by(user)))
         .select_related("listing", "person", "started_by")
         .annotate(
             unread_total=Count("messages", filter=Q(messages__read_at__isnull=True)),
@@ -284,7 +287,7 @@ def inbox_for(user) -> list[InboxRow]:
                 "messages",
                 filter=Q(
                     messages__read_at__isnull=True,
-                    messages__sender_id=F("listing__owner_id"),
+                    messages__sender_id__in=ownership.manager_ids_of(OuterRef("listing")),
                 ),
             ),
             last_message_at=Max("messages__sent_at"),

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from directory.models import ListingPage
+from directory.ownership import manages
 from marketplace.enquiries import services as enquiries
 from marketplace.enquiries.forms import EnquiryForm, MessageForm, ReportForm
 
@@ -33,13 +34,13 @@ def not_allowed(request, heading: str, reason: str, status: int = 403):
 @require_http_methods(["GET", "POST"])
 def enquiry_new(request, listing_id):
     try:
-        listing = ListingPage.objects.live().select_related("owner").get(pk=listing_id)
+        listing = ListingPage.objects.live().get(pk=listing_id)
     except ListingPage.DoesNotExist:
         raise Http404("No such listing.") from None
     problem = enquiries.why_cannot_enquire(request.user, listing)
     if problem:
         return not_allowed(request, f"You cannot message {listing.title} here", problem)
-    people = [p for p in enquiries.budget_holders_for(request.user) if p.pk != listing.owner_id]
+    people = [p for p in enquiries.budget_holders_for(request.user) if not manages(p, listing)]
     form = EnquiryForm(
         request.POST if request.method == "POST" else None, user=request.user, people=people
     )

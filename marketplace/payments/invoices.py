@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from directory import ownership
 from marketplace.models import (
     Booking,
     CreditNote,
@@ -148,9 +149,9 @@ send_to_payer = payer.send_invoice
 def supplier_id(invoice: Invoice) -> int | None:
     """The listing owner who sent the invoice: for a booking, or for a pool share."""
     if invoice.booking_id:
-        return invoice.booking.offer.listing.owner_id
+        return ownership.account_holder_id(invoice.booking.offer.listing)
     pledge = pledge_for(invoice)
-    return pledge.pool.listing.owner_id if pledge else None
+    return ownership.account_holder_id(pledge.pool.listing) if pledge else None
 
 
 def is_supplier(by, invoice: Invoice) -> bool:

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.notifications import Event, notify_address
+from directory import ownership
 from marketplace.models import CreditNote, Invoice, InvoiceChase, PaymentDetails, Pledge
 
 LINK_MAX_AGE = timedelta(days=90)
@@ -107,7 +108,7 @@ def fix_pay_to(invoice: Invoice) -> str:
     """
     if not invoice.pay_to:
         listing = listing_for(invoice)
-        details = details_of(listing.owner_id if listing else None)
+        details = details_of(ownership.account_holder_id(listing) if listing else None)
         if details is not None and details.as_text():
             invoice.pay_to = details.as_text()
             Invoice.objects.filter(pk=invoice.pk, pay_to="").update(pay_to=invoice.pay_to)

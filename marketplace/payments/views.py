@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.representation import can_act_for
-from directory.models import ListingPage
+from directory import ownership
 from marketplace.bookings import services as bookings
 from marketplace.bookings.forms import RefundForm
 from marketplace.enquiries.views import not_allowed
@@ -52,7 +52,7 @@ def invoice_context(invoice: Invoice) -> dict:
     booking = invoice.booking
     pledge = None if booking else invoices.pledge_for(invoice)
     listing = booking.offer.listing if booking else (pledge.pool.listing if pledge else None)
-    details = payer.details_of(listing.owner_id if listing else None)
+    details = payer.details_of(ownership.account_holder_id(listing) if listing else None)
     return {
         "invoice": invoice,
         "booking": booking,
@@ -176,7 +176,7 @@ def invoice_for_payer(request, token):
 @require_http_methods(["GET", "POST"])
 def payment_details(request):
     """Where payers send money for this provider's invoices; entered once, used on each."""
-    if not ListingPage.objects.filter(owner=request.user).exists():
+    if not ownership.held_by(request.user).exists():
         return not_allowed(
             request,
             "Payment details are for providers",

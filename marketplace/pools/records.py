@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from directory import geo
+from directory import geo, ownership
 from marketplace.models import Pledge, Pool, PoolEvent
 from marketplace.states import Transitions
 
@@ -84,7 +84,7 @@ def is_organiser(by, pool: Pool) -> bool:
 
 def is_provider(by, pool: Pool) -> bool:
     user = _user(by)
-    return user is not None and pool.listing.owner_id == user.pk
+    return ownership.manages(user, pool.listing)
 
 
 def can_manage(by, pool: Pool) -> bool:
@@ -242,7 +242,9 @@ def pools_for(user):
     people = [user.pk, *represented_people(user).values_list("pk", flat=True)]
     return (
         Pool.objects.filter(
-            Q(organiser=user) | Q(listing__owner=user) | Q(pledges__member__in=people)
+            Q(organiser=user)
+            | Q(listing__in=ownership.managed_by(user))
+            | Q(pledges__member__in=people)
         )
         .select_related("listing")
         .distinct()

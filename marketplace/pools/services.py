@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from accounts.representation import can_act_for
 from accounts.roles import Role
+from directory import ownership
 from marketplace.models import Pledge, Pool, PoolEvent
 from marketplace.payments import cards, invoices
 from marketplace.pools import money, notices
@@ -119,7 +120,7 @@ def _create(
     price_per_place=None,
     total_price=None,
 ) -> Pool:
-    if listing.owner_id is None:
+    if not ownership.has_owner(listing):
         raise PoolError(UNMANAGED.format(listing=listing.title))
     if total_price is not None:
         _validate(
@@ -157,7 +158,7 @@ def _create(
 def open_pool(listing, *, by, **details) -> Pool:
     """A provider offers a group place on their listing: created and open at once."""
     user = _user(by)
-    if user is None or listing.owner_id != user.pk:
+    if not ownership.manages(user, listing):
         raise PermissionDenied("Only the provider who owns this listing can open a pool for it.")
     pool = _create(listing, user, **details)
     move(pool, Status.OPEN, user, "Opened by the provider")
@@ -185,7 +186,7 @@ def publish(pool: Pool, *, by) -> Pool:
     nobody manages on Kith cannot have a pool opened at all.
     """
     pool = lock(pool)
-    if pool.listing.owner_id is None:
+    if not ownership.has_owner(pool.listing):
         raise PoolError(UNMANAGED.format(listing=pool.listing.title))
     if not is_provider(by, pool):
         raise PermissionDenied(

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.models import ListingPage
+from directory.ownership import manages
 from marketplace.enquiries.services import budget_holders_for
 from marketplace.enquiries.views import not_allowed
 from marketplace.forms import default_payment_route, funding_routes
@@ -190,7 +191,7 @@ def my_pools(request):
 def pool_new(request, listing_id):
     """A provider opens a pool on their listing; a budget holder proposes one."""
     listing = get_object_or_404(ListingPage.objects.live(), pk=listing_id)
-    provider = listing.owner_id == request.user.pk
+    provider = manages(request.user, listing)
     form = PoolForm(request.POST or None)
     status = 200
     if request.method == "POST":

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.representation import can_act_for
+from directory import ownership
 from marketplace.enquiries.services import is_moderator
 from marketplace.models import Booking, Review
 
@@ -141,7 +142,7 @@ def rating_summary(listing) -> dict:
 
 
 def is_listing_owner(user, review: Review) -> bool:
-    return user.is_authenticated and review.listing.owner_id == user.pk
+    return ownership.manages(user, review.listing)
 
 
 def get_review_for_owner(user, pk) -> Review:
@@ -190,7 +191,7 @@ def reviews_of_listings_owned_by(user):
     if not user.is_authenticated:
         return Review.objects.none()
     return (
-        Review.objects.filter(listing__owner=user, status=Status.APPROVED)
+        Review.objects.filter(listing__in=ownership.managed_by(user), status=Status.APPROVED)
         .select_related("listing", "booking__offer")
         .order_by("-created_at")
     )
