@@ -98,11 +98,14 @@ def load_listings(
 
 def _give_owners(specs: list[ListingSpec], users: dict, index: DirectoryIndexPage) -> int:
     """Give each demo listing that has no owner the one its spec names (a database loaded
-    before every priced listing had an owner); listings with an owner are left alone."""
+    before every priced listing had an owner); listings with an owner are left alone.
+    Ownership is recorded as ``directory.ownership`` reads it (a ListingManager owner)."""
     wanted = {spec.slug: users[spec.owner].pk for spec in specs if spec.owner in users}
+    owned = ListingManager.objects.filter(role=ListingManager.Role.OWNER).values("listing_id")
     unowned = (
         Page.objects.child_of(index)
-        .filter(slug__in=list(wanted), owner__isnull=True)
+        .filter(slug__in=list(wanted))
+        .exclude(pk__in=owned)
         .values_list("pk", "slug")
     )
     by_owner = defaultdict(list)
@@ -111,6 +114,10 @@ def _give_owners(specs: list[ListingSpec], users: dict, index: DirectoryIndexPag
     with transaction.atomic():
         for owner_id, pks in by_owner.items():
             Page.objects.filter(pk__in=pks).update(owner_id=owner_id)
+            owner = ListingManager.Role.OWNER
+            ListingManager.objects.bulk_create(
+                [ListingManager(listing_id=pk, person_id=owner_id, role=owner) for pk in pks]
+            )
     return sum(len(pks) for pks in by_owner.values())
 
 
