@@ -175,6 +175,12 @@ class ListingForm(ClusterForm):
                 self.fields[name].queryset = model.objects.order_by("sort_order", "name")
         self.fields["title"].max_length = 255
 
+    def leave_out_price_and_places(self):
+        """Editing a live listing: price and places change at once on their own page
+        (``moderation.update_price_and_places``), so they are not sent for moderation."""
+        for name in PRICE_FIELDS:
+            self.fields.pop(name, None)
+
     @property
     def location_formset(self):
         return self.formsets["locations"]
