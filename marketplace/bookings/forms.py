@@ -66,7 +66,7 @@ class OfferForm(forms.ModelForm):
             "description": "What is included, when and where.",
             "price": "The whole price someone pays for one booking, for example 45.00.",
             "places": "How many can be booked. Leave empty for no limit.",
-            "starts_on": "For example 6 January 2027, written as 2027-01-06.",
+            "starts_on": "The day of the first session, if there is one.",
         }
         widgets = {
             "kind": forms.RadioSelect,
@@ -108,6 +108,22 @@ class OfferForm(forms.ModelForm):
         return data
 
 
+def route_choices(people, user) -> list[tuple[str, str]]:
+    """How a booking can be paid, naming whose account an invoice goes to: "your" for
+    the person themselves, "Sam Patel's" for the one person a representative acts for."""
+    if len(people) == 1:
+        whose = "your" if people[0].pk == user.pk else f"{people[0]}’s"
+        account, fund = f"{whose} managed account", f"{whose} individual service fund"
+    else:
+        account = "the managed account of the person it is for"
+        fund = "the individual service fund of the person it is for"
+    return [
+        (PaymentRoute.CARD, PaymentRoute.CARD.label),
+        (PaymentRoute.MANAGED_ACCOUNT, f"Invoice to {account}"),
+        (PaymentRoute.INDIVIDUAL_SERVICE_FUND, f"Invoice to {fund}"),
+    ]
+
+
 class BookingForm(ForWhomMixin, forms.Form):
     """Ask for a booking: for whom, how many, which plan line, and how it will be paid."""
 
@@ -127,9 +143,9 @@ class BookingForm(ForWhomMixin, forms.Form):
     starts_on = forms.DateField(
         label="When would you like to start? (optional)",
         required=False,
-        help_text="Written as 2027-01-06. The provider will confirm.",
+        help_text="The provider will confirm.",
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a real date, for example 2027-01-06."},
+        error_messages={"invalid": "Enter a real date, for example 6 January 2027."},
     )
     goal = forms.ChoiceField(
         label="Which line of the support plan does this pay for? (optional)",
@@ -172,7 +188,7 @@ class BookingForm(ForWhomMixin, forms.Form):
             (str(goal.pk), f"{goal.plan.person}: {goal}" if several else str(goal))
             for goal in goals
         ]
-        routes = list(PaymentRoute.choices)
+        routes = route_choices(people, user)
         if not card_enabled:
             routes = [(value, label) for value, label in routes if value != PaymentRoute.CARD]
         self.fields["payment_route"].choices = routes

@@ -40,6 +40,7 @@ from marketplace.enquiries.views import not_allowed
 from marketplace.models import Booking, Invoice, Offer, Payment, PaymentRoute
 from marketplace.payments import cards as payments
 from marketplace.payments import invoices, ledger
+from marketplace.places.services import offers_with_places
 from matching.models import Goal
 
 Status = Booking.Status
@@ -62,7 +63,7 @@ def offer_list(request):
         "marketplace/offers/list.html",
         {
             "listings": listings,
-            "offers": [(offer, bookings.places_left(offer)) for offer in offers],
+            "offers": offers_with_places(offers),
         },
     )
 
@@ -135,17 +136,25 @@ def _money(amount: Decimal) -> str:
     return f"£{amount:,.2f}"
 
 
-def overspend_warning(goal: Goal, amount: Decimal) -> str:
-    """The sentence shown before a booking takes a plan line over its budget, or ""."""
-    over, left = ledger.would_overspend(goal, amount)
-    if not over:
+def overspend_warning(goal: Goal, amount: Decimal, on=None) -> str:
+    """The sentence shown before a booking takes a plan line over its budget for the
+    week or month it starts in (or its year, or a one-off budget), or ""."""
+    check = ledger.check_line(goal, amount, on)
+    if check is None or not check.over:
         return ""
-    beyond = amount - left
-    if left >= 0:
-        remaining = f"{_money(left)} left"
+    text = (
+        f"This would take your “{goal}” line over its budget of {check.budget_words} "
+        f"by {_money(check.beyond)}."
+    )
+    where = f" for {check.period_words}" if check.period_words else ""
+    if check.used:
+        text += (
+            f" {_money(check.used)} is already spent, promised or asked for{where}, "
+            f"and this booking is {_money(amount)}."
+        )
     else:
-        remaining = f"it is already {_money(-left)} over"
-    return f"This would take your “{goal}” line over its budget by {_money(beyond)} ({remaining})."
+        text += f" This booking is {_money(amount)}{where}."
+    return text
 
 
 def stripe_js_url() -> str:
@@ -171,6 +180,10 @@ def offer_book(request, pk):
             f"{listing.title} does not take bookings through Kith yet. "
             "Contact them using the details on their listing.",
         )
+    places = bookings.places_left(offer)
+    if places == 0:
+        # Said before anything is filled in: nothing to ask for, other ways to go.
+        return _full_page(request, offer, status=200 if request.method == "GET" else 409)
     people = [p for p in budget_holders_for(request.user) if p.pk != listing.owner_id]
     if not people:
         return not_allowed(
@@ -189,14 +202,14 @@ def offer_book(request, pk):
         initial={"starts_on": offer.starts_on, "payment_route": _default_route(card_enabled)},
     )
     warning = ""
-    places = bookings.places_left(offer)
     if request.method == "POST":
         if request.POST.get("seen_warning"):
             form.ask_to_understand()
         if form.is_valid():
             amount = (offer.price * form.cleaned_data["quantity"]).quantize(Decimal("0.01"))
             goal = form.chosen_goal()
-            warning = overspend_warning(goal, amount) if goal else ""
+            on = form.cleaned_data.get("starts_on") or offer.starts_on
+            warning = overspend_warning(goal, amount, on) if goal else ""
             if warning and not form.cleaned_data.get("understand"):
                 if form.needs_understanding:
                     form.add_error(
@@ -247,6 +260,20 @@ def _request(request, offer, form) -> Booking | None:
         booking.starts_on = data["starts_on"]
         booking.save(update_fields=["starts_on"])
     return booking
+
+
+def _full_page(request, offer, status):
+    """No places left on ``offer``: say so, and offer the listing's other offers that
+    have places, or a message to the provider."""
+    others = offers_with_places(
+        Offer.objects.filter(listing=offer.listing, is_active=True).exclude(pk=offer.pk)
+    )
+    context = {
+        "offer": offer,
+        "listing": offer.listing,
+        "others": [(other, left) for other, left in others if left != 0],
+    }
+    return render(request, "marketplace/bookings/full.html", context, status=status)
 
 
 def _booking_page(request, offer, form, warning, places, status):
