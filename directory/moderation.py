@@ -186,15 +186,10 @@ def submit_for_moderation(page: ListingPage, user) -> WorkflowState | None:
 # ------------------------------------------------------ price and places
 
 # What a listing costs and how many places it has left change often and are
-# facts, not claims a moderator can check: owners change them at once, and the
-# owner form that goes to moderation leaves them out (``owner_forms``).
-PRICE_AND_PLACES_FIELDS = (
-    "price_amount",
-    "price_unit",
-    "price_notes",
-    "capacity",
-    "places_available",
-)
+# figures, not words a moderator needs to read: owners change them at once, and
+# the owner form that goes to moderation leaves them out (``owner_forms``).
+# Price notes are the owner's own words, so they stay moderated.
+PRICE_AND_PLACES_FIELDS = ("price_amount", "price_unit", "capacity", "places_available")
 PRICE_AND_PLACES_ACTION = "directory.price_and_places"
 
 log_registry.register_action(
