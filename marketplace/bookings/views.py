@@ -146,14 +146,13 @@ def overspend_warning(goal: Goal, amount: Decimal, on=None) -> str:
         f"This would take your “{goal}” line over its budget of {check.budget_words} "
         f"by {_money(check.beyond)}."
     )
-    where = f" for {check.period_words}" if check.period_words else ""
+    period = check.period_words
     if check.used:
-        text += (
-            f" {_money(check.used)} is already spent, promised or asked for{where}, "
-            f"and this booking is {_money(amount)}."
-        )
+        used = f"{_money(check.used)} is already spent, promised or asked for"
+        text += f" In {period}, {used}" if period else f" {used[0].upper()}{used[1:]}"
+        text += f", and this booking is {_money(amount)}."
     else:
-        text += f" This booking is {_money(amount)}{where}."
+        text += f" This booking is {_money(amount)}{f' for {period}' if period else ''}."
     return text
 
 
