@@ -22,11 +22,11 @@ def listing_places(request, pk):
     counted = places.listing_places(listing.pk)
     form = PriceAndPlacesForm(
         request.POST if request.method == "POST" else None,
-        instance=listing,
+        listing=listing,
         counted=counted.counted,
     )
     if request.method == "POST" and form.is_valid():
-        changed = moderation.update_price_and_places(listing, by=request.user, **form.values())
+        changed = moderation.update_price_and_places(listing, by=request.user, **form.cleaned_data)
         messages.success(
             request,
             f"Saved. People see the new price and places of {listing.title} now."

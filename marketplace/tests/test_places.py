@@ -246,3 +246,31 @@ def test_content_edits_still_wait_for_a_moderator_and_keep_newer_places(indexed,
     assert listing.summary == summary
     assert (listing.price_amount, listing.places_available) == (Decimal("7.00"), 2)
     assert ListingRecord.objects.get(listing_id=listing.pk).places_available == 2
+
+
+def test_price_and_places_are_checked_and_explained(market):
+    Offer.objects.filter(listing=market.listing).delete()
+    client = client_for(market.owner)
+    url = reverse("marketplace:listing_places", args=[market.listing.pk])
+    response = client.post(url, {"price_amount": "6.50", "capacity": "4", "places_available": "9"})
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "Say what the price is for" in text
+    assert "Places left cannot be more than places in total." in text
+    response = client.post(url, {"price_amount": "", "price_unit": "free"})
+    assert response.status_code == 302
+    assert ListingPage.objects.get(pk=market.listing.pk).price_amount == 0
+
+
+def test_a_counted_listing_with_more_places_than_its_capacity_can_still_change_price(market):
+    # Capacity was typed before the offers: the offers' 10 places are more than it.
+    ListingPage.objects.filter(pk=market.listing.pk).update(capacity=6)
+    response = client_for(market.owner).post(
+        reverse("marketplace:listing_places", args=[market.listing.pk]),
+        {"price_amount": "47.50", "price_unit": "session"},
+    )
+    assert response.status_code == 302
+    listing = ListingPage.objects.get(pk=market.listing.pk)
+    assert (listing.price_amount, listing.places_available) == (Decimal("47.50"), 10)
+    page = Client().get(listing.url).content.decode()
+    assert "10 places left" in page and "out of 6" not in page
