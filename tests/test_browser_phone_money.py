@@ -13,10 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import Outcome
 from marketplace.models import Offer, PaymentRoute
-from marketplace.pools import services as pools
 from marketplace.tests import conftest as money_fixtures
+from marketplace.tests.test_money_guards import pool_pledge
 
 market = money_fixtures.market
 no_stripe = money_fixtures.no_stripe
@@ -60,28 +59,7 @@ def statement_with_everything(market):
     market.plan.save()
     market.delivered(PaymentRoute.MANAGED_ACCOUNT)
     market.accepted(PaymentRoute.MANAGED_ACCOUNT)
-    health = Outcome.objects.get(slug="physical-health")
-    market.goal.outcomes.add(health)
-    pool = pools.open_pool(
-        market.listing,
-        by=market.owner,
-        title="Group hydrotherapy sessions",
-        description="Six hydrotherapy sessions for a small group, with a physiotherapist.",
-        outcomes=[health],
-        places=6,
-        minimum_members=2,
-        deadline=timezone.now() + timedelta(days=5),
-        price_per_place=Decimal("30.00"),
-    )
-    pools.pledge(
-        pool,
-        market.person,
-        by=market.person,
-        goal=market.goal,
-        method="invoice",
-        payer_name="Stockport Direct Payments Support Service",
-        payer_email="accounts@example.org",
-    )
+    pool_pledge(market, timezone.now() + timedelta(days=5), share="30.00")
 
 
 @pytest.mark.usefixtures("no_stripe")
