@@ -71,7 +71,8 @@ class OfferForm(forms.ModelForm):
         widgets = {
             "kind": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 4}),
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            # A date box's value is always year-month-day, whatever the page's language.
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         error_messages = {
             "title": {"required": "Enter a title."},
@@ -144,7 +145,7 @@ class BookingForm(ForWhomMixin, forms.Form):
         label="When would you like to start? (optional)",
         required=False,
         help_text="The provider will confirm.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a real date, for example 6 January 2027."},
     )
     goal = forms.ChoiceField(

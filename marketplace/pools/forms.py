@@ -95,8 +95,9 @@ class PoolForm(forms.Form):
     )
     deadline = forms.DateField(
         label="Deadline for joining",
-        help_text="The pool closes at 6pm that day. For example 27 3 2027.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The pool closes at 6pm that day.",
+        # A date box's value is always year-month-day, whatever the page's language.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean_deadline(self):

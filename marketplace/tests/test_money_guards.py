@@ -272,3 +272,14 @@ def test_dates_hours_and_times_read_as_people_write_them(client, market, no_stri
     assert when(evening.replace(minute=30)) == "6:30pm on 6 January 2027"
     assert when(evening.replace(hour=12)) == "midday on 6 January 2027"
     assert when(evening.replace(hour=9, minute=5)) == "9:05am on 6 January 2027"
+
+
+def test_a_date_box_is_filled_in_as_the_browser_reads_it(client, market, no_stripe):
+    # A date box's value is year-month-day; "11/01/2027" would leave the picker empty.
+    offer = block(market, price="45.00", starts_on=JAN)
+    client.force_login(market.person)
+    text = client.get(reverse("marketplace:offer_book", args=[offer.pk])).content.decode()
+    assert 'type="date" name="starts_on" value="2027-01-11"' in text
+    client.force_login(market.owner)
+    text = client.get(reverse("marketplace:offer_edit", args=[offer.pk])).content.decode()
+    assert 'value="2027-01-11"' in text and "11/01/2027" not in text
