@@ -39,7 +39,8 @@ from marketplace.enquiries.services import budget_holders_for
 from marketplace.enquiries.views import not_allowed
 from marketplace.models import Booking, Invoice, Offer, Payment, PaymentRoute
 from marketplace.payments import cards as payments
-from marketplace.payments import invoices, ledger
+from marketplace.payments import invoices
+from marketplace.payments.ledger import overspend_warning
 from marketplace.places.services import offers_with_places
 from matching.models import Goal
 
@@ -134,26 +135,6 @@ def _goals_for(people):
 
 def _money(amount: Decimal) -> str:
     return f"£{amount:,.2f}"
-
-
-def overspend_warning(goal: Goal, amount: Decimal, on=None) -> str:
-    """The sentence shown before a booking takes a plan line over its budget for the
-    week or month it starts in (or its year, or a one-off budget), or ""."""
-    check = ledger.check_line(goal, amount, on)
-    if check is None or not check.over:
-        return ""
-    text = (
-        f"This would take your “{goal}” line over its budget of {check.budget_words} "
-        f"by {_money(check.beyond)}."
-    )
-    period = check.period_words
-    if check.used:
-        used = f"{_money(check.used)} is already spent, promised or asked for"
-        text += f" In {period}, {used}" if period else f" {used[0].upper()}{used[1:]}"
-        text += f", and this booking is {_money(amount)}."
-    else:
-        text += f" This booking is {_money(amount)}{f' for {period}' if period else ''}."
-    return text
 
 
 def stripe_js_url() -> str:

@@ -26,6 +26,10 @@ ZERO = Decimal("0.00")
 COMMITTED_STATUSES = (Booking.Status.ACCEPTED, Booking.Status.DELIVERED)
 
 
+def _pounds(amount: Decimal) -> str:
+    return f"£{amount:,.2f}"
+
+
 def describe(booking: Booking) -> str:
     """How a booking reads on a statement line or an invoice."""
     title = booking.offer.title
@@ -327,7 +331,7 @@ class LineCheck:
     @property
     def budget_words(self) -> str:
         """ "£40.00 a month", "£480.00 a year", or "£100.00" for a one-off."""
-        money = f"£{self.goal.budget_amount:,.2f}"
+        money = _pounds(self.goal.budget_amount)
         if self.goal.budget_period in (BudgetPeriod.WEEK, BudgetPeriod.MONTH, BudgetPeriod.YEAR):
             return f"{money} {BudgetPeriod(self.goal.budget_period).label}"
         return money
@@ -389,3 +393,25 @@ def would_overspend(
     if check is None:
         return False, None
     return check.over, check.left
+
+
+def overspend_warning(
+    goal: Goal, amount: Decimal, on: date | None = None, what: str = "this booking"
+) -> str:
+    """The sentence shown before a booking (or a pool share) takes a plan line over its
+    budget for the week or month it falls in (or its year, or a one-off budget), or ""."""
+    check = check_line(goal, amount, on)
+    if check is None or not check.over:
+        return ""
+    text = (
+        f"This would take your “{goal}” line over its budget of {check.budget_words} "
+        f"by {_pounds(check.beyond)}."
+    )
+    period = check.period_words
+    if check.used:
+        used = f"{_pounds(check.used)} is already spent, promised or asked for"
+        text += f" In {period}, {used}" if period else f" {used[0].upper()}{used[1:]}"
+        text += f", and {what} is {_pounds(amount)}."
+    else:
+        text += f" {what.capitalize()} is {_pounds(amount)}{f' for {period}' if period else ''}."
+    return text

@@ -178,6 +178,30 @@ def test_yearly_and_one_off_lines_are_checked_against_the_whole_budget(market, n
     )
 
 
+def test_the_pool_join_page_warns_before_anything_is_filled_in(client, market, no_stripe):
+    goal = forty_a_month(market)
+    deadline = timezone.now() + timedelta(days=5)
+    pledge = pool_pledge(market, deadline, share="30.00")  # Sam's own £30 is held
+    other = pools.open_pool(
+        market.listing,
+        by=market.owner,
+        title="Aquafit for beginners",
+        description="Eight aquafit sessions for beginners, in the small pool.",
+        outcomes=list(pledge.pool.outcomes.all()),
+        places=8,
+        minimum_members=3,
+        deadline=deadline,
+        price_per_place=Decimal("25.00"),
+    )
+    client.force_login(market.person)
+    text = client.get(reverse("marketplace:pool_join", args=[other.pk])).content.decode()
+    month = f"{timezone.localdate(deadline):%B %Y}"
+    assert (
+        f"This would take your “{goal}” line over its budget of £40.00 a month by £15.00. "
+        f"In {month}, £30.00 is already spent, promised or asked for, and your share is £25.00."
+    ) in text
+
+
 # --- The statement ------------------------------------------------------------------
 
 
