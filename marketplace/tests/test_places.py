@@ -9,8 +9,10 @@ booking form says before anything is filled in when nothing is left.
 from __future__ import annotations
 
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -274,3 +276,14 @@ def test_a_counted_listing_with_more_places_than_its_capacity_can_still_change_p
     assert (listing.price_amount, listing.places_available) == (Decimal("47.50"), 10)
     page = Client().get(listing.url).content.decode()
     assert "10 places left" in page and "out of 6" not in page
+
+
+def test_the_repair_command_counts_places_after_a_bulk_change(market):
+    Offer.objects.filter(pk=market.offer.pk).update(places=3)  # skips the receivers
+    assert ListingPage.objects.get(pk=market.listing.pk).places_available == 10
+    out = StringIO()
+    call_command("refresh_places", stdout=out)
+    assert "changed: 1." in out.getvalue()
+    assert ListingPage.objects.get(pk=market.listing.pk).places_available == 3
+    call_command("refresh_places", stdout=out)
+    assert "changed: 0." in out.getvalue()
