@@ -18,6 +18,9 @@ plain English with a link to the page, unless the person turned that kind of
 email off on My account. Links in emails start with ``KITH_BASE_URL``.
 ``notify_person`` does the same for a person and everyone who acts for them
 (their representatives), so a son helping his mother hears what she hears.
+``notify_address`` tells someone known only by an email address (the
+managed account or ISF provider who pays an invoice): by ``notify`` if the
+address has a Kith account, otherwise by the same email without an account.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ class Event(models.TextChoices):
     BOOKING_DELIVERED = "booking_delivered", "Support is marked as delivered"
     BOOKING_CANCELLED = "booking_cancelled", "A booking is cancelled"
     INVOICE_ISSUED = "invoice_issued", "An invoice is sent to you"
+    INVOICE_OVERDUE = "invoice_overdue", "An invoice is overdue"
+    CREDIT_NOTE_ISSUED = "credit_note_issued", "A credit note is sent to you"
     REFERRAL_RECEIVED = "referral_received", "Your organisation receives a referral"
     REFERRAL_ACCEPTED = "referral_accepted", "A referral is accepted or declined"
     SHORTLIST_SHARED = "shortlist_shared", "Your practitioner shares a shortlist"
@@ -77,6 +82,12 @@ EVENTS: dict[str, EventInfo] = {
     ),
     Event.BOOKING_CANCELLED: EventInfo("A booking you are part of is cancelled.", "Bookings"),
     Event.INVOICE_ISSUED: EventInfo("An invoice to pay from a budget you look after.", "Money"),
+    Event.INVOICE_OVERDUE: EventInfo(
+        "A reminder that an invoice to a budget you look after is not paid yet.", "Money"
+    ),
+    Event.CREDIT_NOTE_ISSUED: EventInfo(
+        "Money taken off an invoice, for example after a refund.", "Money"
+    ),
     Event.POOL_FUNDED: EventInfo(
         "A group buying pool you put money in reaches its target.", "Money"
     ),
@@ -175,6 +186,42 @@ def notify(
             notification.emailed_at = timezone.now()
             notification.save(update_fields=["emailed_at"])
     return notification
+
+
+def notify_address(
+    email: str,
+    event: str,
+    *,
+    name: str,
+    subject: str,
+    body: str,
+    url: str = "",
+    context: dict | None = None,
+) -> bool:
+    """Tell whoever reads ``email``; True if an email went (or a notification was kept).
+
+    An address with an active Kith account gets an ordinary ``notify`` (and
+    so a line in "My notifications"); any other address gets the same email,
+    greeting ``name``, with no link to notification settings it does not have.
+    """
+    if not email:
+        return False
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    if user is not None:
+        notify(user, event, subject=subject, body=body, url=url, context=context)
+        return True
+    message = render_to_string(
+        "accounts/email/notification.txt",
+        {"user": name, "notification": {"body": body}, "link": absolute_url(url)},
+    )
+    try:
+        send_mail(subject[:200], message, None, [email])
+    except Exception:  # noqa: BLE001 - a mail outage must not undo what happened
+        logger.exception("Could not email %s to an address without an account", event)
+        return False
+    return True
 
 
 def acting_for(person) -> list:

@@ -28,3 +28,33 @@ class ForWhomMixin:
         if "for_whom" in self.fields:
             return self.people[self.cleaned_data["for_whom"]]
         return next(iter(self.people.values()))
+
+
+# --- How a person's plan is funded -------------------------------------------------------
+
+CARD_ROUTES = {"direct_payment", "self_funded"}  # the person holds the money: often a card
+INVOICE_ROUTES = ("managed_account", "individual_service_fund")
+
+
+def funding_routes(people) -> set[str]:
+    """How the support plans of ``people`` are funded (``matching.PlanFunding`` routes)."""
+    from matching.models import PlanFunding
+
+    return set(PlanFunding.objects.filter(plan__person__in=people).values_list("route", flat=True))
+
+
+def default_payment_route(routes: set[str], card_enabled: bool) -> str:
+    """The payment choice ticked first: card for a direct payment (often a prepaid card) or
+    own money, else the invoice route the plan is funded by, else card if it can be used."""
+    if card_enabled and routes & CARD_ROUTES:
+        return "card"
+    for route in INVOICE_ROUTES:
+        if route in routes:
+            return route
+    return "card" if card_enabled else ""
+
+
+DIRECT_PAYMENT_CARD_HINT = (
+    "A direct payment card is paid with like any card. If you act for someone, you can use "
+    "their card: their statement shows that you paid for them."
+)

@@ -290,6 +290,14 @@ class Invoice(models.Model):
     issued_at = models.DateTimeField(default=timezone.now)
     due_on = models.DateField()
     paid_at = models.DateTimeField(null=True, blank=True)
+    pay_to = models.TextField(
+        blank=True,
+        help_text="How to pay the supplier (payee and bank account, or their instructions), "
+        "fixed when the invoice is first sent with them.",
+    )
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the invoice was emailed to the payer."
+    )
 
     class Meta:
         ordering = ["-issued_at"]
@@ -305,6 +313,101 @@ class InvoiceCounter(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
 
+class InvoiceChase(models.Model):
+    """One reminder about an overdue invoice. Round 1 is sent a set number of days after the
+    due date, round 2 an interval later, and so on; one row per round, so a re-run of the
+    scheduler sends nothing twice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="chases")
+    round = models.PositiveSmallIntegerField()
+    sent_to = models.EmailField(blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "round"], name="one_chase_per_round")
+        ]
+
+
+class CreditNote(models.Model):
+    """Money taken off an invoice (a refund on an invoiced booking), numbered CN-<year>-0001.
+
+    Final once issued: a mistake is put right with another credit note, never
+    by changing one. The credit notes on an invoice never add up to more than it.
+    """
+
+    number = models.CharField(max_length=32, unique=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    reason = models.CharField(max_length=300, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    request_key = models.CharField(
+        max_length=64,
+        unique=True,
+        help_text="The refund form's one-time token: the same form sent twice makes one note.",
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_note_positive")
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CreditNoteCounter(models.Model):
+    """The last credit note number issued in a year (locked while numbering)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class PaymentDetails(models.Model):
+    """How a provider or PA is paid against an invoice, entered once on their side.
+
+    Either a UK bank account (payee name, 6-digit sort code, 8-digit account
+    number) or free-text instructions, or both.
+    """
+
+    owner = models.OneToOneField(USER, on_delete=models.CASCADE, related_name="payment_details")
+    payee_name = models.CharField(max_length=140, blank=True)
+    sort_code = models.CharField(max_length=6, blank=True)
+    account_number = models.CharField(max_length=8, blank=True)
+    instructions = models.TextField(max_length=1000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "payment details"
+
+    def __str__(self):
+        return f"Payment details of {self.owner}"
+
+    @property
+    def sort_code_display(self) -> str:
+        code = self.sort_code
+        return f"{code[0:2]}-{code[2:4]}-{code[4:6]}" if len(code) == 6 else code
+
+    def as_text(self) -> str:
+        """The lines printed on an invoice under "How to pay"."""
+        lines = []
+        if self.account_number:
+            lines += [
+                f"Payee: {self.payee_name}",
+                f"Sort code: {self.sort_code_display}",
+                f"Account number: {self.account_number}",
+            ]
+        if self.instructions.strip():
+            lines.append(self.instructions.strip())
+        return "\n".join(lines)
+
+
 class LedgerEntry(models.Model):
     """One line of a person's spend statement; refunds are negative."""
 
@@ -314,6 +417,7 @@ class LedgerEntry(models.Model):
         INVOICE = "invoice", "Invoice"
         INVOICE_VOID = "invoice_void", "Invoice cancelled"
         POOL_SHARE = "pool_share", "Share of a group purchase"
+        CREDIT_NOTE = "credit_note", "Credit note"
 
     person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="ledger_entries")
     plan = models.ForeignKey(
@@ -330,7 +434,7 @@ class LedgerEntry(models.Model):
     description = models.CharField(max_length=300)
     supplier = models.CharField(max_length=255, blank=True)
     reference = models.CharField(
-        max_length=255, help_text="Stripe payment or refund id, or invoice number."
+        max_length=255, help_text="Stripe payment or refund id, or invoice or credit note number."
     )
     occurred_at = models.DateTimeField(default=timezone.now)
 

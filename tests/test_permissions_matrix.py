@@ -590,6 +590,16 @@ EXPECTED_MARKETPLACE = {
         "GET": "L   404 404 404 404 404 404 404 404 404 404 404",
         "POST": "L   405 405 405 405 405 405 405 405 405 405 405",
     },
+    # The payer's signed link: a token that is not signed by Kith opens nothing, for anyone.
+    "marketplace:invoice_for_payer": {
+        "GET": "404 404 404 404 404 404 404 404 404 404 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405 405 405 405",
+    },
+    # Listing owners (the provider, the ULO's staff) give the bank details on their invoices.
+    "marketplace:payment_details": {
+        "GET": "L   403 403 403 403 403 403 200 403 200 403 403",
+        "POST": "L   403 403 403 403 403 403 400 403 400 403 403",
+    },
     "marketplace:statement": {
         "GET": "L   200 404 200 404 200 404 404 404 404 404 404",
         "POST": "L   405 405 405 405 405 405 405 405 405 405 405",

@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 
 from marketplace.bookings.services import MAX_OFFER_PRICE, MAX_QUANTITY
-from marketplace.forms import ForWhomMixin
+from marketplace.forms import DIRECT_PAYMENT_CARD_HINT, ForWhomMixin
 from marketplace.models import Offer, PaymentRoute
 
 # Stripe payment method ids, as Stripe.js gives them (and Stripe's test ids such as pm_card_visa).
@@ -34,6 +34,38 @@ def test_card_allowed() -> bool:
     tested, without JavaScript or real card details. A live key never shows it.
     """
     return settings.STRIPE_SECRET_KEY.startswith("sk_test") and bool(settings.STRIPE_API_BASE)
+
+
+class CardEntryMixin(forms.Form):
+    """Card entry for the booking, another-card and pool join forms.
+
+    Stripe.js (``card.js``) fills the hidden ``payment_method`` with the
+    PaymentMethod it created, never card numbers. Against a fake Stripe the
+    form also offers a plain "Test card" choice (``add_test_card``), so the
+    pages work, and are tested, without JavaScript.
+    """
+
+    payment_method = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def add_test_card(self, card_enabled: bool = True) -> None:
+        self.test_cards = card_enabled and test_card_allowed()
+        if self.test_cards:
+            self.fields["test_card"] = forms.ChoiceField(
+                label="Test card",
+                required=False,
+                choices=[("", "I will type card details")] + TEST_CARDS,
+                initial="pm_card_visa",
+                help_text="This site uses a pretend card service, so no real money moves.",
+            )
+
+    def chosen_payment_method(self) -> str:
+        return self.cleaned_data.get("payment_method") or self.cleaned_data.get("test_card") or ""
+
+    def clean_payment_method(self):
+        value = (self.cleaned_data.get("payment_method") or "").strip()
+        if value and not PAYMENT_METHOD_ID.match(value):
+            raise forms.ValidationError("The card details were not accepted. Please try again.")
+        return value
 
 
 class OfferForm(forms.ModelForm):
@@ -125,7 +157,7 @@ def route_choices(people, user) -> list[tuple[str, str]]:
     ]
 
 
-class BookingForm(ForWhomMixin, forms.Form):
+class BookingForm(ForWhomMixin, CardEntryMixin):
     """Ask for a booking: for whom, how many, which plan line, and how it will be paid."""
 
     quantity = forms.IntegerField(
@@ -156,6 +188,7 @@ class BookingForm(ForWhomMixin, forms.Form):
     payment_route = forms.ChoiceField(
         label="How will it be paid?",
         widget=forms.RadioSelect,
+        help_text=DIRECT_PAYMENT_CARD_HINT,
         error_messages={"required": "Choose how it will be paid."},
     )
     payer_name = forms.CharField(
@@ -176,8 +209,6 @@ class BookingForm(ForWhomMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    # Filled in by Stripe.js (card.js) with the PaymentMethod it created; never card numbers.
-    payment_method = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, people, goals, card_enabled: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,15 +225,7 @@ class BookingForm(ForWhomMixin, forms.Form):
             routes = [(value, label) for value, label in routes if value != PaymentRoute.CARD]
         self.fields["payment_route"].choices = routes
         self.card_enabled = card_enabled
-        self.test_cards = card_enabled and test_card_allowed()
-        if self.test_cards:
-            self.fields["test_card"] = forms.ChoiceField(
-                label="Test card",
-                required=False,
-                choices=[("", "I will type card details")] + TEST_CARDS,
-                initial="pm_card_visa",
-                help_text="This site uses a pretend card service, so no real money moves.",
-            )
+        self.add_test_card(card_enabled)
         if "for_whom" in self.fields:
             self.order_fields(["for_whom"])
         self.needs_understanding = False
@@ -218,19 +241,10 @@ class BookingForm(ForWhomMixin, forms.Form):
     def chosen_goal(self):
         return self.goals.get(self.cleaned_data.get("goal") or "")
 
-    def chosen_payment_method(self) -> str:
-        return self.cleaned_data.get("payment_method") or self.cleaned_data.get("test_card") or ""
-
     def clean_goal(self):
         value = self.cleaned_data.get("goal") or ""
         if value and value not in self.goals:
             raise forms.ValidationError("Choose a line from the support plan.")
-        return value
-
-    def clean_payment_method(self):
-        value = (self.cleaned_data.get("payment_method") or "").strip()
-        if value and not PAYMENT_METHOD_ID.match(value):
-            raise forms.ValidationError("The card details were not accepted. Please try again.")
         return value
 
     def clean(self):
@@ -272,32 +286,12 @@ class CancelForm(forms.Form):
     )
 
 
-class CardForm(forms.Form):
-    """Another card for a booking: Stripe.js fills ``payment_method``; a fake Stripe offers
-    plain test cards."""
-
-    payment_method = forms.CharField(required=False, widget=forms.HiddenInput)
+class CardForm(CardEntryMixin):
+    """Another card for a booking."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.test_cards = test_card_allowed()
-        if self.test_cards:
-            self.fields["test_card"] = forms.ChoiceField(
-                label="Test card",
-                required=False,
-                choices=[("", "I will type card details")] + TEST_CARDS,
-                initial="pm_card_visa",
-                help_text="This site uses a pretend card service, so no real money moves.",
-            )
-
-    def chosen_payment_method(self) -> str:
-        return self.cleaned_data.get("payment_method") or self.cleaned_data.get("test_card") or ""
-
-    def clean_payment_method(self):
-        value = (self.cleaned_data.get("payment_method") or "").strip()
-        if value and not PAYMENT_METHOD_ID.match(value):
-            raise forms.ValidationError("The card details were not accepted. Please try again.")
-        return value
+        self.add_test_card()
 
     def clean(self):
         data = super().clean()

@@ -3,17 +3,18 @@
 Sent once the change is committed (``transaction.on_commit``), so nobody is
 told about something that was then rolled back. The payer of an invoice
 (a managed account or ISF provider) usually has no Kith account, so they get
-a plain email with the invoice's details and reference.
+an email with the invoice's details, how to pay, the reference and a signed
+link to the invoice (``marketplace.payments.payer``).
 """
 
 from __future__ import annotations
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 
 from accounts.notifications import Event, notify, notify_person
 from marketplace.models import Booking, Invoice
+from marketplace.payments import payer
 
 
 def _link(booking: Booking) -> str:
@@ -112,33 +113,11 @@ def changed(booking: Booking, note: str = "") -> None:
 
 
 def invoice_issued(invoice: Invoice) -> None:
-    """Email the payer the invoice, and tell the person it was sent."""
+    """Email the payer the invoice (``payments.payer``), and tell the person it was sent."""
     url = reverse("marketplace:invoice_detail", args=[invoice.pk])
-    listing = invoice.booking.offer.listing if invoice.booking_id else None
-
-    def send():
-        if invoice.payer_email:
-            lines = [
-                f"Dear {invoice.payer_name},",
-                "",
-                f"Invoice {invoice.number} for £{invoice.amount}, due by "
-                f"{invoice.due_on:%-d %B %Y}, is for support for {invoice.person}:",
-                f"{invoice.description}.",
-                "",
-                f"From: {listing.title if listing else 'the provider'}"
-                + (f", {listing.contact_email}" if listing and listing.contact_email else "")
-                + (f", {listing.contact_phone}" if listing and listing.contact_phone else ""),
-                f"Please quote {invoice.number} when you pay.",
-                "",
-                "Kith",
-            ]
-            send_mail(
-                f"Invoice {invoice.number}: £{invoice.amount} for {invoice.person}",
-                "\n".join(lines),
-                None,
-                [invoice.payer_email],
-            )
-        notify_person(
+    payer.send_invoice(invoice)
+    _later(
+        lambda: notify_person(
             invoice.person,
             Event.INVOICE_ISSUED,
             subject=f"Invoice {invoice.number} for £{invoice.amount} was sent",
@@ -150,5 +129,4 @@ def invoice_issued(invoice: Invoice) -> None:
             url=url,
             context={"invoice": invoice.pk},
         )
-
-    _later(send)
+    )

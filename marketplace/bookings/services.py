@@ -473,7 +473,8 @@ def cancel(booking: Booking, by, reason: str = "") -> Booking:
 def refund(
     booking: Booking, by, amount: Decimal | None = None, reason: str = "", request: str = ""
 ) -> Payment:
-    """After delivery the owner may give money back, all (None) or part, to the card.
+    """After delivery the owner may give money back, all (None) or part, to the card; on an
+    invoiced booking, as a credit note to the payer (``credit_invoice``).
 
     ``request`` is the refund form's one-time token: submitting the same form
     twice refunds once. The refund is recorded as an event on the booking
@@ -482,9 +483,7 @@ def refund(
     booking = _lock(booking)
     _require_owner(by, booking, "refund")
     if not is_card(booking):
-        raise BookingError(
-            "This booking was paid by invoice; send a credit note to the payer instead."
-        )
+        return credit_invoice(booking, by, amount, reason, request)
     payment = taken_payment(booking)
     if payment is None:
         raise BookingError("There is no card payment to refund.")
@@ -497,6 +496,24 @@ def refund(
             note = f"{note} {reason.strip()}"
         _note(booking, by, note)
     return payment
+
+
+def credit_invoice(booking: Booking, by, amount=None, reason: str = "", request: str = ""):
+    """A refund on an invoiced booking: a credit note to the payer (the booking is locked).
+
+    Returns the ``CreditNote``; the booking's status is unchanged and an
+    event records the note.
+    """
+    if booking.status not in (Status.DELIVERED, Status.PAID):
+        raise _refuse(booking, "refunded")
+    invoice = invoices.open_invoice(booking)
+    if invoice is None:
+        raise BookingError("There is no invoice to credit for this booking.")
+    before = invoice.credit_notes.count()
+    note = invoices.issue_credit_note(invoice, amount, by=by, reason=reason, request=request)
+    if invoice.credit_notes.count() > before:
+        _note(booking, by, f"Credit note {note.number} for £{note.amount} sent to the payer.")
+    return note
 
 
 # --- Money arriving from elsewhere (webhooks, the scheduler) ------------------------------

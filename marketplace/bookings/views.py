@@ -37,6 +37,7 @@ from marketplace.bookings.forms import (
 )
 from marketplace.enquiries.services import budget_holders_for
 from marketplace.enquiries.views import not_allowed
+from marketplace.forms import default_payment_route, funding_routes
 from marketplace.models import Booking, Invoice, Offer, Payment, PaymentRoute
 from marketplace.payments import cards as payments
 from marketplace.payments import invoices
@@ -173,13 +174,17 @@ def offer_book(request, pk):
             "or by a representative they have named.",
         )
     card_enabled = payments.card_payments_enabled()
+    routes = funding_routes(people)
     form = BookingForm(
         request.POST if request.method == "POST" else None,
         user=request.user,
         people=people,
         goals=_goals_for(people),
         card_enabled=card_enabled,
-        initial={"starts_on": offer.starts_on, "payment_route": _default_route(card_enabled)},
+        initial={
+            "starts_on": offer.starts_on,
+            "payment_route": default_payment_route(routes, card_enabled),
+        },
     )
     warning = ""
     if request.method == "POST":
@@ -209,10 +214,6 @@ def offer_book(request, pk):
                 return redirect("marketplace:booking_detail", booking.pk)
     status = 400 if form.errors else 200
     return _booking_page(request, offer, form, warning, places, status=status)
-
-
-def _default_route(card_enabled: bool) -> str:
-    return PaymentRoute.CARD if card_enabled else ""
 
 
 def _request(request, offer, form) -> Booking | None:

@@ -5,14 +5,17 @@ Modules, lowest first (each uses only those above it):
 - ``gateway``: every Stripe request, recorded and keyed by its business operation;
 - ``ledger``: the spend ledger and statements;
 - ``cards``: one card payment attempt (save, hold, take, release, refund);
-- ``invoices``: numbered invoices for the managed account and ISF routes;
+- ``payer``: what an invoice's payer gets (emails, a signed link to the invoice);
+- ``invoices``: numbered invoices for the managed account and ISF routes, their
+  reminders and credit notes;
 - ``webhooks``: Stripe's events, routed to bookings and pools (the top layer).
 
 The lock order (one order everywhere, so two transactions can never wait on
 each other in a circle): when more than one of these rows is locked in a
 transaction, they are locked in this order:
 
-    Offer → Booking → ListingPage → Pool → Pledge → Payment → StripeCall → Invoice → InvoiceCounter
+    Offer → Booking → ListingPage → Pool → Pledge → Payment → StripeCall → Invoice
+      → InvoiceCounter → CreditNoteCounter
 
 (the listing's row is written when a booking or offer changes its places left,
 ``marketplace.places``; nothing locks a listing and then a booking or offer).
@@ -20,5 +23,6 @@ transaction, they are locked in this order:
 A booking's transitions lock the booking, then its payment; pool transitions
 lock the pool, then a pledge, then its payment; webhooks find the payment
 without a lock, then lock its booking (or pool and pledge) before the
-payment itself.
+payment itself. A credit note locks its booking, then the invoice, then the
+credit note counter; a reminder locks only its invoice.
 """

@@ -9,21 +9,44 @@ arrive. Numbers run KITH-<year>-000001 upwards with no
 gaps or repeats, because auditors check the sequence: each number is taken
 under a row lock on that year's InvoiceCounter, inside the transaction that
 creates the invoice, so a rolled-back invoice gives its number back.
+
+The payer gets the invoice by email with the supplier's payment details and
+a signed link (``payer``). Overdue invoices are chased by the scheduler
+(``chase_overdue``): a reminder ``CHASE_AFTER`` days after the due date and
+then one every ``CHASE_EVERY`` days, each round recorded once
+(``InvoiceChase``). Money given back on an invoiced booking is a numbered
+credit note (CN-<year>-0001, its own sequence under the same kind of lock),
+never more in all than the invoice, on the ledger as a negative line and
+emailed to the payer.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.models import Booking, Invoice, InvoiceCounter, PaymentRoute, Pledge, Pool
-from marketplace.payments import ledger
+from marketplace.models import (
+    Booking,
+    CreditNote,
+    CreditNoteCounter,
+    Invoice,
+    InvoiceChase,
+    InvoiceCounter,
+    PaymentRoute,
+    Pledge,
+    Pool,
+)
+from marketplace.payments import ledger, payer
 from marketplace.states import Transitions
 
 PAYMENT_TERMS = timedelta(days=28)
+# The first reminder goes this long after the due date, then one every CHASE_EVERY.
+CHASE_AFTER = timedelta(days=7)
+CHASE_EVERY = timedelta(days=14)
 INVOICE_TRANSITIONS = Transitions(
     "invoice",
     {
@@ -39,12 +62,17 @@ class InvoiceError(ValueError):
     """An invoice cannot be issued or changed that way; the message says why."""
 
 
-def next_invoice_number(year: int) -> str:
-    """Allocate the next number for ``year``; call inside the transaction that uses it."""
-    counter, _ = InvoiceCounter.objects.select_for_update().get_or_create(year=year)
+def _take_number(counter_model, year: int) -> int:
+    """The next number in ``year`` from a locked counter row (invoices', or credit notes')."""
+    counter, _ = counter_model.objects.select_for_update().get_or_create(year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"KITH-{year}-{counter.last_number:06d}"
+    return counter.last_number
+
+
+def next_invoice_number(year: int) -> str:
+    """Allocate the next number for ``year``; call inside the transaction that uses it."""
+    return f"KITH-{year}-{_take_number(InvoiceCounter, year):06d}"
 
 
 def open_invoice(booking: Booking) -> Invoice | None:
@@ -112,8 +140,9 @@ def issue_pool_invoice(pledge: Pledge, pool: Pool, payer_name: str, payer_email:
     )
 
 
-def pledge_for(invoice: Invoice) -> Pledge | None:
-    return Pledge.objects.filter(invoice=invoice).select_related("pool__listing").first()
+pledge_for = payer.pledge_for
+# Email an invoice to its payer once (a booking's at delivery, a pool share's at funding).
+send_to_payer = payer.send_invoice
 
 
 def supplier_id(invoice: Invoice) -> int | None:
@@ -193,7 +222,8 @@ def _void(invoice: Invoice) -> Invoice:
     if INVOICE_TRANSITIONS.step(invoice.status, Invoice.Status.VOID):
         invoice.status = Invoice.Status.VOID
         invoice.save(update_fields=["status"])
-        ledger.post_invoice_void(invoice)
+        # What credit notes took off already is not taken off twice.
+        ledger.post_invoice_void(invoice, invoice.amount - payer.credited(invoice))
     return invoice
 
 
@@ -211,3 +241,118 @@ def overdue_invoices(today: date | None = None):
         .select_related("booking", "person")
         .order_by("due_on", "pk")
     )
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+
+def chase_round(invoice: Invoice, today: date) -> int:
+    """Which reminder is due for an unpaid invoice on ``today``: 0 for none yet, then 1, 2…"""
+    late = (today - invoice.due_on).days - CHASE_AFTER.days
+    return late // CHASE_EVERY.days + 1 if late >= 0 else 0
+
+
+def still_owed(invoice: Invoice) -> bool:
+    """Issued, something left to pay, and (for a pool share) the pool went ahead."""
+    if invoice.status != Invoice.Status.ISSUED or payer.amount_due(invoice) <= 0:
+        return False
+    pledge = pledge_for(invoice)
+    if pledge is None:
+        return invoice.booking_id is not None
+    return pledge.status == Pledge.Status.CAPTURED and pledge.pool.status in (
+        Pool.Status.FUNDED,
+        Pool.Status.DELIVERED,
+    )
+
+
+def chase_overdue(today: date | None = None) -> int:
+    """Remind the payer of each overdue invoice, at most once per round; how many were sent.
+
+    Run by the scheduler (``marketplace.reconcile``). Each reminder is an
+    ``InvoiceChase`` row written under the invoice's lock, so running it
+    again, or twice at once, sends nothing twice; a round missed while the
+    scheduler was down is not sent late on top of the next.
+    """
+    today = today or timezone.localdate()
+    sent = 0
+    for invoice in overdue_invoices(today).exclude(payer_email=""):
+        if _chase(invoice, today):
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def _chase(invoice: Invoice, today: date) -> bool:
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("booking__offer__listing", "person")
+        .get(pk=invoice.pk)
+    )
+    due_round = chase_round(invoice, today)
+    if not due_round or not still_owed(invoice):
+        return False
+    if invoice.chases.filter(round__gte=due_round).exists():
+        return False
+    chase = InvoiceChase.objects.create(
+        invoice=invoice, round=due_round, sent_to=invoice.payer_email
+    )
+    return payer.send_reminder(invoice, chase)
+
+
+# --- Credit notes ---------------------------------------------------------------------------
+
+
+def next_credit_note_number(year: int) -> str:
+    """Allocate the next credit note number for ``year``, inside the transaction that uses it."""
+    return f"CN-{year}-{_take_number(CreditNoteCounter, year):04d}"
+
+
+@transaction.atomic
+def issue_credit_note(
+    invoice: Invoice, amount: Decimal | None = None, *, by, reason: str = "", request: str = ""
+) -> CreditNote:
+    """Take ``amount`` (all that is left when None) off a booking's invoice, and tell the payer.
+
+    Only the supplier may. The credit notes on an invoice never add up to
+    more than it; a cancelled invoice takes none. ``request`` names the
+    refund request (the form's one-time token): the same request makes one
+    credit note however often it is sent. Locks the invoice, then the
+    credit note counter.
+    """
+    invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
+    _check_supplier(invoice, by)
+    key = f"invoice-{invoice.pk}-{request or f'by-{by.pk}-{amount}'}"[:64]
+    existing = CreditNote.objects.filter(request_key=key).first()
+    if existing is not None:
+        return existing
+    if invoice.booking_id is None:
+        raise InvoiceError(
+            "A pool share's invoice is cancelled, not credited, when the share is not owed."
+        )
+    if invoice.status == Invoice.Status.VOID:
+        raise InvoiceError(f"Invoice {invoice.number} was cancelled, so nothing is owed on it.")
+    left = payer.amount_due(invoice)
+    try:
+        amount = left if amount is None else Decimal(amount).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        raise InvoiceError("Enter the amount in pounds and pence, like 22.50.") from None
+    if amount <= 0:
+        raise InvoiceError("Enter an amount greater than £0.")
+    if amount > left:
+        raise InvoiceError(
+            f"You can credit at most £{left}: invoice {invoice.number} was for "
+            f"£{invoice.amount} and £{invoice.amount - left} has been credited already."
+        )
+    issued_at = timezone.now()
+    note = CreditNote.objects.create(
+        number=next_credit_note_number(timezone.localdate(issued_at).year),
+        invoice=invoice,
+        amount=amount,
+        reason=(reason or "").strip()[:300],
+        issued_at=issued_at,
+        issued_by=by,
+        request_key=key,
+    )
+    ledger.post_credit_note(note)
+    payer.send_credit_note(note)
+    return note

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from marketplace.models import Booking, Invoice, LedgerEntry, Payment, Pledge
+from marketplace.models import Booking, CreditNote, Invoice, LedgerEntry, Payment, Pledge
 from matching.models import PERIODS_PER_YEAR, BudgetPeriod, Goal, SupportPlan
 
 Kind = LedgerEntry.Kind
@@ -114,15 +114,30 @@ def post_invoice(invoice: Invoice) -> tuple[LedgerEntry, bool]:
     )
 
 
-def post_invoice_void(invoice: Invoice) -> tuple[LedgerEntry, bool]:
-    """Cancelling an invoice adds a line that takes it back off, keeping the history."""
+def post_invoice_void(invoice: Invoice, amount: Decimal | None = None):
+    """Cancelling an invoice adds a line that takes it (``amount``: what credit notes have not
+    taken off already) back off, keeping the history."""
     return _post(
         Kind.INVOICE_VOID,
         invoice.number,
         invoice.booking,
         invoice.person,
-        -invoice.amount,
+        -(invoice.amount if amount is None else amount),
         f"Cancelled invoice {invoice.number}: {invoice.description}",
+    )
+
+
+def post_credit_note(note: CreditNote) -> tuple[LedgerEntry, bool]:
+    """A credit note as a negative line against the invoice's plan line, keyed by its number."""
+    invoice = note.invoice
+    because = f": {note.reason}" if note.reason else ""
+    return _post(
+        Kind.CREDIT_NOTE,
+        note.number,
+        invoice.booking,
+        invoice.person,
+        -note.amount,
+        f"Credit note against invoice {invoice.number}{because}",
     )
 
 
@@ -280,9 +295,55 @@ def plan_statement(plan: SupportPlan) -> PlanStatement:
     )
 
 
-def statement_entries(plan: SupportPlan):
-    """The plan's ledger lines in date order, for the statement and its receipts."""
-    return LedgerEntry.objects.filter(plan=plan).select_related("goal", "booking")
+def statement_entries(plan: SupportPlan) -> list[LedgerEntry]:
+    """The plan's ledger lines in date order, for the statement and its receipts, each with
+    ``how_paid``: who paid and how, in words (see ``how_paid``)."""
+    entries = list(LedgerEntry.objects.filter(plan=plan).select_related("goal", "booking"))
+    references = {entry.reference for entry in entries}
+    payments = {
+        payment.stripe_payment_intent: payment
+        for payment in Payment.objects.filter(stripe_payment_intent__in=references).select_related(
+            "paid_by", "person"
+        )
+    }
+    invoices = {
+        invoice.number: invoice for invoice in Invoice.objects.filter(number__in=references)
+    }
+    notes = {
+        note.number: note
+        for note in CreditNote.objects.filter(number__in=references).select_related("invoice")
+    }
+    for entry in entries:
+        entry.how_paid = how_paid(entry, payments, invoices, notes)
+    return entries
+
+
+def paid_by_words(payment: Payment) -> str:
+    """ "Paid by card by Aisha Patel, representative": who gave the card, and for whom."""
+    if payment.paid_by is None:
+        return "Paid by card"
+    if payment.paid_by_id == payment.person_id:
+        return f"Paid by card by {payment.paid_by}"
+    return f"Paid by card by {payment.paid_by}, representative"
+
+
+def how_paid(entry: LedgerEntry, payments: dict, invoices: dict, notes: dict) -> str:
+    """Who paid a statement line and how, from the records looked up by reference."""
+    if entry.kind in (Kind.CARD_PAYMENT, Kind.POOL_SHARE) and entry.reference in payments:
+        return paid_by_words(payments[entry.reference])
+    if entry.kind == Kind.REFUND:
+        return "Refunded to the card"
+    if entry.kind == Kind.CREDIT_NOTE and entry.reference in notes:
+        invoice = notes[entry.reference].invoice
+        return f"Credit note to {invoice.payer_name} on invoice {invoice.number}"
+    if entry.kind == Kind.INVOICE and entry.reference in invoices:
+        invoice = invoices[entry.reference]
+        if invoice.status == Invoice.Status.PAID:
+            paid_on = timezone.localtime(invoice.paid_at)
+            return f"Invoiced to {invoice.payer_name}, paid {paid_on:%-d %B %Y}"
+        state = "cancelled" if invoice.status == Invoice.Status.VOID else "not paid yet"
+        return f"Invoiced to {invoice.payer_name}, {state}"
+    return ""
 
 
 # --- Overspend warnings ----------------------------------------------------------------

@@ -7,6 +7,8 @@ from marketplace.payments import views, webhooks
 urlpatterns = [
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/pay/<str:token>/", views.invoice_for_payer, name="invoice_for_payer"),
+    path("payment-details/", views.payment_details, name="payment_details"),
     path("invoices/<int:pk>/<slug:action>/", views.invoice_action, name="invoice_action"),
     path("statements/<int:plan_pk>/", views.statement, name="statement"),
     path("statements/<int:plan_pk>/csv/", views.statement_csv, name="statement_csv"),

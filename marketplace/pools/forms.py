@@ -15,7 +15,8 @@ from django.utils import timezone
 from directory import geo
 from directory.models import Outcome
 from marketplace.adverts.services import DEFAULT_RADIUS_MILES, RADIUS_CHOICES_MILES
-from marketplace.bookings.forms import PAYMENT_METHOD_ID, TEST_CARDS, test_card_allowed
+from marketplace.bookings.forms import CardEntryMixin
+from marketplace.forms import DIRECT_PAYMENT_CARD_HINT
 
 # Pools close at six in the evening on the day chosen, so nobody loses a last afternoon.
 CLOSING_TIME = datetime.time(18, 0)
@@ -128,7 +129,7 @@ class PoolForm(forms.Form):
         }
 
 
-class JoinForm(forms.Form):
+class JoinForm(CardEntryMixin):
     goal = forms.ChoiceField(
         label="Which goal in your plan is this for?",
         widget=forms.RadioSelect,
@@ -150,8 +151,6 @@ class JoinForm(forms.Form):
         required=False,
         error_messages={"invalid": "Enter an email address like accounts@example.org."},
     )
-    # Filled in by Stripe.js with the PaymentMethod it created; never card numbers.
-    payment_method = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, goals, several_people: bool, card_enabled: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,28 +161,13 @@ class JoinForm(forms.Form):
         ]
         methods = [("invoice", "Invoice to my managed account")]
         if card_enabled:
-            methods.insert(0, ("card", "Card"))
+            methods.insert(0, ("card", "Card (a direct payment card or your own)"))
+            self.fields["method"].help_text = DIRECT_PAYMENT_CARD_HINT
         self.fields["method"].choices = methods
-        if card_enabled and test_card_allowed():
-            self.fields["test_card"] = forms.ChoiceField(
-                label="Test card",
-                required=False,
-                choices=[("", "I will type card details")] + TEST_CARDS,
-                initial="pm_card_visa",
-                help_text="This site uses a pretend card service, so no real money moves.",
-            )
+        self.add_test_card(card_enabled)
 
     def chosen_goal(self):
         return self.goals[self.cleaned_data["goal"]]
-
-    def chosen_payment_method(self) -> str:
-        return self.cleaned_data.get("payment_method") or self.cleaned_data.get("test_card") or ""
-
-    def clean_payment_method(self):
-        value = (self.cleaned_data.get("payment_method") or "").strip()
-        if value and not PAYMENT_METHOD_ID.match(value):
-            raise forms.ValidationError("The card details were not accepted. Please try again.")
-        return value
 
     def clean(self):
         data = super().clean()

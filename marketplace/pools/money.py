@@ -150,6 +150,8 @@ def take_share(pledge: Pledge) -> Pledge:
             _settle_invoice(locked, final)
             move_pledge(locked, PledgeStatus.CAPTURED)
             ledger.post_pool_invoice_share(locked)
+            if locked.invoice is not None:
+                invoices.send_to_payer(locked.invoice)  # owed now that the pool is funded
             return locked
         payment = cards.current_payment(locked)
         try:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.models import ListingPage
 from marketplace.enquiries.services import budget_holders_for
 from marketplace.enquiries.views import not_allowed
+from marketplace.forms import default_payment_route, funding_routes
 from marketplace.models import Pledge, Pool
 from marketplace.payments import cards as payments
 from marketplace.payments.ledger import overspend_warning
@@ -111,11 +112,13 @@ def pool_join(request, pk):
         if (warning := overspend_warning(goal, pool.price_per_place, share_taken_on, "your share"))
     ]
     card_enabled = payments.card_payments_enabled()
+    route = default_payment_route(funding_routes(people), card_enabled)
     form = JoinForm(
         request.POST or None,
         goals=goals,
         several_people=len(people) > 1,
         card_enabled=card_enabled,
+        initial={"method": "card" if route == "card" else "invoice" if route else None},
     )
     status = 200
     if request.method == "POST":

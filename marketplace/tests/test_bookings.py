@@ -452,3 +452,87 @@ def test_events_record_who_acted(market, no_stripe):
         ("cancelled", market.representative),
     ]
     assert all(e.at for e in events)
+
+
+# --- Giving another card: every refusal says why, in words ---------------------------------
+
+
+def _another_card(market, booking, by=None):
+    return bookings.change_card(booking, by=by or market.person, payment_method="pm_card_visa")
+
+
+def test_another_card_replaces_the_first_before_acceptance_and_lets_it_go(market, stripe_api):
+    booking = market.request(CARD)
+    first = payments.current_payment(booking)
+    second = _another_card(market, booking)
+    first.refresh_from_db()
+    assert first.status == Payment.Status.CANCELLED
+    assert second.status == Payment.Status.PENDING
+    assert second.pk != first.pk
+    assert payments.current_payment(booking) == second
+
+
+def test_another_card_is_refused_for_an_invoice_booking(market, no_stripe):
+    booking = market.request(MANAGED)
+    with pytest.raises(BookingError) as caught:
+        _another_card(market, booking)
+    assert str(caught.value) == "This booking is paid by invoice, not by card."
+
+
+def test_another_card_is_refused_for_a_cancelled_booking(market, stripe_api):
+    booking = bookings.cancel(market.request(CARD), by=market.person, reason="Not needed")
+    with pytest.raises(BookingError) as caught:
+        _another_card(market, booking)
+    assert str(caught.value) == (
+        "This booking is cancelled, so it cannot be paid with another card."
+    )
+
+
+def test_another_card_is_refused_while_the_price_is_held(market, stripe_api):
+    booking = market.accepted(CARD)
+    with pytest.raises(BookingError) as caught:
+        _another_card(market, booking)
+    assert str(caught.value) == (
+        "The price is already held on the card given, so no other card is needed."
+    )
+    assert Payment.objects.filter(booking=booking).count() == 1
+
+
+def test_another_card_is_refused_once_paid(market, stripe_api):
+    booking = market.delivered(CARD)
+    with pytest.raises(BookingError) as caught:
+        _another_card(market, booking)
+    assert str(caught.value) == "This booking is paid, so it cannot be paid with another card."
+
+
+def test_another_card_is_refused_when_the_money_was_taken_before_delivery(market, stripe_api):
+    """Captured at Stripe (say from its dashboard) while Kith still has the booking accepted."""
+    booking = market.accepted(CARD)
+    payments.take(payments.current_payment(booking))
+    with pytest.raises(BookingError) as caught:
+        _another_card(market, booking)
+    assert str(caught.value) == (
+        "This booking has been paid, so there is no need for another card."
+    )
+    assert Payment.objects.filter(booking=booking).count() == 1
+
+
+def test_only_the_person_or_their_representative_may_give_another_card(market, stripe_api):
+    booking = market.request(CARD)
+    with pytest.raises(PermissionDenied) as caught:
+        _another_card(market, booking, by=market.other_owner)
+    assert str(caught.value) == (
+        "Only the person booked, or someone who acts for them, can pay for this booking."
+    )
+
+
+def test_a_card_that_fails_is_noted_on_the_booking_with_who_tried_it(market, stripe_api):
+    booking = market.request(CARD)
+    with pytest.raises(payments.PaymentError):
+        bookings.change_card(
+            booking, by=market.representative, payment_method="pm_card_visa_chargeDeclined"
+        )
+    note = BookingEvent.objects.filter(booking=booking, note__startswith="Another card").get()
+    assert note.by == market.representative
+    assert note.from_status == note.to_status == Status.REQUESTED
+    assert note.note.startswith("Another card was tried: ")

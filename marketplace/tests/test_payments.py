@@ -242,3 +242,39 @@ def test_every_request_is_recorded_with_a_key_named_after_its_operation(
     calls = StripeCall.objects.order_by("pk")
     assert [c.key for c in calls] == [k for _, k in faulty_stripe.sent_posts()]
     assert {c.state for c in calls} == {StripeCall.State.DONE}
+
+
+def test_a_card_whose_bank_wants_confirmation_later_fails_and_its_intent_is_let_go(
+    market, stripe_api
+):
+    """An off-session hold the bank wants confirmed cannot be confirmed by the person later.
+
+    Kith records the attempt as failed with the reason, asks for another card,
+    and cancels the unused PaymentIntent at Stripe so nothing is left half-done.
+    """
+    payment = current(market.request(CARD))
+    needs_confirming = stripe_api.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4000002760003184", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    stripe_api.v1.payment_methods.attach(
+        needs_confirming.id, params={"customer": payment.stripe_customer}
+    )
+    Payment.objects.filter(pk=payment.pk).update(stripe_payment_method=needs_confirming.id)
+    with pytest.raises(PaymentError) as caught:
+        payments.authorise(payment)
+    assert str(caught.value) == (
+        "The card holder's bank wants them to confirm this payment. Try another card."
+    )
+    payment.refresh_from_db()
+    assert payment.status == PStatus.FAILED
+    assert payment.failure_message == "The card holder's bank wants them to confirm this payment."
+    intent = stripe_api.v1.payment_intents.retrieve(payment.stripe_payment_intent)
+    assert intent.status == "canceled"
+    abandon = StripeCall.objects.get(operation="payment_intent.cancel")
+    assert abandon.key == f"{payment.idempotency_key}-abandon"
+    assert abandon.state == StripeCall.State.DONE
+    assert abandon.payment_id == payment.pk
+    assert abandon.result_id == payment.stripe_payment_intent

@@ -536,3 +536,143 @@ def test_cancelling_a_funded_pool_refunds_everyone(world, stripe_api):
     for each in (card, invoice):
         assert sum(e.amount for e in LedgerEntry.objects.filter(person=each.member)) == 0
     assert pools.cancel(pool, by=world.provider).status == Pool.Status.CANCELLED
+
+
+# --- Reading pools: near me, mine, places and days left ------------------------------------
+
+
+def _pool_at(world, name, postcode, *, outcome="mental-wellbeing", days=3):
+    listing = make_listing(
+        "provider",
+        name,
+        postcode,
+        outcomes=[outcome],
+        categories=["arts"],
+        price="30.00",
+        price_unit="session",
+        owner=world.provider,
+    )
+    return pools.open_pool(
+        listing,
+        by=world.provider,
+        title=f"A group at {name}",
+        description="A weekly group for adults.",
+        outcomes=list(Outcome.objects.filter(slug=outcome)),
+        places=8,
+        minimum_members=4,
+        deadline=timezone.now() + timedelta(days=days, hours=1),
+        price_per_place=Decimal("30.00"),
+    )
+
+
+def test_pools_near_me_are_open_within_the_radius_nearest_first(world):
+    from directory import geo
+    from marketplace.pools import records
+
+    studio = world.pool()  # Stockport, SK1 1QE
+    oldham = _pool_at(world, "Oldham Art Group", "OL8 1AA")
+    bristol = _pool_at(world, "Bristol Art Group", "BS1 5TR")
+    social = _pool_at(world, "Stockport Social Club", "SK4 1AA", outcome="social-inclusion")
+    closed = _pool_at(world, "Hazel Grove Art Group", "SK7 4AA")
+    pools.cancel(closed, by=world.provider)
+
+    stockport = geo.locate("SK2 6PL")
+    origin = (stockport.lat, stockport.lng)
+    near = records.open_pools_near(origin, radius_miles=10)
+    assert [row.pool for row in near] == [studio, social, oldham]
+    distances = [row.distance_km for row in near]
+    assert distances == sorted(distances)
+    assert 0 < distances[0] < 5 and 8 < distances[-1] < geo.miles_to_km(10)
+
+    assert [row.pool for row in records.open_pools_near(origin, radius_miles=3)] == [
+        studio,
+        social,
+    ]
+    wellbeing = Outcome.objects.get(slug="mental-wellbeing")
+    assert [row.pool for row in records.open_pools_near(origin, 10, outcome=wellbeing)] == [
+        studio,
+        oldham,
+    ]
+    everywhere = records.open_pools_near()
+    assert {row.pool for row in everywhere} == {studio, oldham, bristol, social}
+    assert all(row.distance_km is None for row in everywhere)
+
+
+def test_a_pool_past_its_deadline_is_not_offered_to_join(world):
+    from marketplace.pools import records
+
+    pool = world.pool()
+    Pool.objects.filter(pk=pool.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+    assert records.open_pools_near() == []
+
+
+def test_my_pools_are_those_i_run_organise_or_pledged_to_or_act_for(world, user_factory):
+    from marketplace.pools import records
+
+    pool = world.pool()
+    other = _pool_at(world, "Oldham Art Group", "OL8 1AA")
+    member, outsider = world.people[0], world.people[1]
+    world.join(pool, member)
+    daughter = user_factory(display_name="Kerry Hughes", roles=["representative"])
+    Representation.objects.create(
+        budget_holder=member,
+        representative=daughter,
+        invited_email=daughter.email,
+        relationship="daughter",
+        status=Representation.Status.ACCEPTED,
+    )
+    assert set(records.pools_for(world.provider)) == {pool, other}
+    assert list(records.pools_for(member)) == [pool]
+    assert list(records.pools_for(daughter)) == [pool]
+    assert list(records.pools_for(outsider)) == []
+    assert list(records.pools_for(world.other_provider)) == []
+
+
+def test_places_and_days_left_are_counted_from_held_and_taken_pledges(world):
+    from marketplace.pools import records
+
+    pool = world.pool(places=6, minimum=2, days=3)
+    first, second, third = world.people[:3]
+    world.join(pool, first)
+    world.join(pool, second)
+    pledge = world.join(pool, third)
+    pools.leave(pledge, by=third)
+    assert records.places_filled(pool) == 2
+    assert records.places_left(pool) == 4
+    Pool.objects.filter(pk=pool.pk).update(places=2, minimum_members=1)
+    pool.refresh_from_db()
+    assert records.places_left(pool) == 0
+    assert records.days_left(pool, now=pool.deadline - timedelta(days=3, hours=1)) == 3
+    assert records.days_left(pool, now=pool.deadline - timedelta(hours=23)) == 0
+    assert records.days_left(pool, now=pool.deadline + timedelta(days=2)) == 0
+
+
+def test_a_members_held_pledge_is_found_and_a_left_one_is_not(world):
+    from marketplace.pools import records
+
+    pool = world.pool()
+    first, second = world.people[:2]
+    held = world.join(pool, first)
+    assert records.held_pledge(pool, first) == held
+    assert records.held_pledge(pool, second) is None
+    pools.leave(held, by=first)
+    assert records.held_pledge(pool, first) is None
+
+
+def test_a_refusal_names_the_pool_state_in_words(world):
+    from marketplace.pools import records
+
+    pool = world.pool()
+    pools.cancel(pool, by=world.provider)
+    pool.refresh_from_db()
+    error = records.refuse(pool, "joined")
+    assert isinstance(error, PoolError)
+    assert str(error) == "This pool is cancelled, so it cannot be joined."
+
+
+def test_only_the_member_or_someone_acting_for_them_may_leave(world):
+    pool = world.pool()
+    pledge = world.join(pool, world.people[0])
+    with pytest.raises(PermissionDenied) as caught:
+        pools.leave(pledge, by=world.people[1])
+    assert str(caught.value) == "Only the member, or someone who acts for them, can leave a pool."

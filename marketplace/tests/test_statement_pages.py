@@ -68,7 +68,16 @@ def test_csv_export(client, market, spent):
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment; filename=")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["date", "goal", "supplier", "description", "kind", "reference", "amount"]
+    assert rows[0] == [
+        "date",
+        "goal",
+        "supplier",
+        "description",
+        "kind",
+        "reference",
+        "amount",
+        "how_paid",
+    ]
     assert rows[1][1:] == [
         "I want to go swimming again to get fitter",
         "Grand Central Pools",
@@ -76,6 +85,7 @@ def test_csv_export(client, market, spent):
         "invoice",
         spent.number,
         "45.00",
+        "Invoiced to Stockport Direct Payments Support Service, not paid yet",
     ]
     assert len(rows) == 2
 
@@ -85,7 +95,7 @@ def test_csv_cancelled_invoice_is_a_negative_line(client, market, spent):
     client.force_login(market.person)
     response = client.get(reverse("marketplace:statement_csv", args=[market.plan.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert [row[4:] for row in rows[1:]] == [
+    assert [row[4:7] for row in rows[1:]] == [
         ["invoice", spent.number, "45.00"],
         ["invoice_void", spent.number, "-45.00"],
     ]

@@ -320,3 +320,91 @@ def test_localstripe_delivers_a_signed_webhook_that_captures_the_payment(
     # does not know and are ignored.
     assert StripeEvent.objects.filter(type="payment_intent.succeeded").exists()
     assert LedgerEntry.objects.get().reference == payment.stripe_payment_intent
+
+
+# --- Events that change nothing --------------------------------------------------------------
+
+
+def test_a_failed_card_setup_is_noted_and_changes_no_payment(authorised, post_webhook):
+    setup = {"id": "seti_test_kith", "object": "setup_intent", "status": "requires_payment_method"}
+    response = post_webhook(make_event("setup_intent.setup_failed", setup))
+    assert response.status_code == 200
+    assert response.content == b"noted: card setup failed"
+    authorised.refresh_from_db()
+    assert authorised.status == PStatus.AUTHORISED
+
+
+def test_a_saved_card_event_is_noted(authorised, post_webhook):
+    setup = {"id": "seti_test_kith", "object": "setup_intent", "status": "succeeded"}
+    response = post_webhook(make_event("setup_intent.succeeded", setup))
+    assert response.content == b"noted: card saved"
+
+
+def test_a_dispute_on_a_payment_kith_does_not_know_is_ignored(authorised, post_webhook):
+    dispute = {"id": "dp_test_other", "object": "dispute", "payment_intent": "pi_not_kith"}
+    response = post_webhook(make_event("charge.dispute.created", dispute))
+    assert response.status_code == 200
+    assert response.content == b"ignored: unknown payment"
+    authorised.refresh_from_db()
+    assert authorised.disputed_at is None
+
+
+def test_a_pending_refund_made_in_the_dashboard_is_recorded(authorised, post_webhook):
+    """Card refunds are often 'pending' for days: the money is on its way back, so it counts."""
+    payments.take(authorised)
+    refund = {"id": "re_dashboard_2", "object": "refund", "amount": 1000, "status": "pending"}
+    post_webhook(make_event("charge.refunded", charge(authorised, 0, [refund])))
+    entry = LedgerEntry.objects.get(kind=LedgerEntry.Kind.REFUND)
+    assert (entry.amount, entry.reference) == (Decimal("-10.00"), "re_dashboard_2")
+
+
+def test_a_refund_known_only_by_its_running_total_is_named_after_the_charge(
+    authorised, post_webhook
+):
+    payments.take(authorised)
+    first = post_webhook(make_event("charge.refunded", charge(authorised, 4500)))
+    again = post_webhook(make_event("charge.refunded", charge(authorised, 4500)))
+    assert first.content == b"payment refunded"
+    assert again.content == b"ignored: payment is refunded"
+    entry = LedgerEntry.objects.get(kind=LedgerEntry.Kind.REFUND)
+    assert entry.reference == "ch_test_kith-refunded-4500"
+
+
+def test_a_refund_already_recorded_is_said_to_be_ignored(authorised, post_webhook):
+    payments.take(authorised)
+    refund = {"id": "re_dashboard_3", "object": "refund", "amount": 1500, "status": "succeeded"}
+    post_webhook(make_event("charge.refunded", charge(authorised, 1500, [refund])))
+    again = post_webhook(make_event("charge.refunded", charge(authorised, 1500, [refund])))
+    assert again.content == b"ignored: refund already recorded"
+
+
+def test_a_dispute_without_a_reason_says_so(authorised, post_webhook):
+    payments.take(authorised)
+    dispute = {
+        "id": "dp_1",
+        "object": "dispute",
+        "payment_intent": authorised.stripe_payment_intent,
+    }
+    assert post_webhook(make_event("charge.dispute.created", dispute)).content == (
+        b"payment disputed"
+    )
+    authorised.refresh_from_db()
+    assert authorised.failure_message == (
+        "The card holder's bank is disputing this payment (no reason given)."
+    )
+
+
+def test_a_long_dispute_reason_is_kept_to_100_characters(market, stripe_api, post_webhook):
+    booking = bookings.accept(market.request(CARD), by=market.owner)
+    payment = payments.take(payments.current_payment(booking))
+    dispute = {
+        "id": "dp_2",
+        "object": "dispute",
+        "payment_intent": payment.stripe_payment_intent,
+        "reason": "x" * 150,
+    }
+    post_webhook(make_event("charge.dispute.created", dispute))
+    payment.refresh_from_db()
+    assert payment.failure_message == (
+        f"The card holder's bank is disputing this payment ({'x' * 100})."
+    )

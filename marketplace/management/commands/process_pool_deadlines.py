@@ -1,5 +1,5 @@
 """The money round: settle pools past their deadline, resolve Stripe calls whose reply was
-lost, and give back any money no longer owed.
+lost, give back any money no longer owed, and chase overdue invoices.
 
 Run every 15 minutes (the compose ``scheduler`` service does). Idempotent:
 running it twice, or two at once, settles each pool once, because every step
@@ -14,7 +14,7 @@ from marketplace import reconcile
 class Command(BaseCommand):
     help = (
         "Settle pools past their deadline, resolve unanswered Stripe calls, and release or "
-        "refund money that is no longer owed."
+        "refund money that is no longer owed; remind payers of overdue invoices."
     )
 
     def handle(self, *args, **options):
@@ -22,5 +22,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Stripe calls resolved: {counts['resolved']}; pools settled: {counts['settled']}; "
             f"pools with payments retried: {counts['retried']}; pledges given back: "
-            f"{counts['released']}; bookings put right: {counts['bookings']}."
+            f"{counts['released']}; bookings put right: {counts['bookings']}; overdue invoices "
+            f"chased: {counts['chased']}."
         )
