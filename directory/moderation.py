@@ -4,7 +4,9 @@ Every save an owner makes becomes a Wagtail page revision submitted to the
 default "Moderators approval" workflow. Nothing an owner writes goes live,
 and so nothing reaches search (which reads the snapshots written on publish),
 until a moderator approves it in the Wagtail admin. While an edit waits, the
-live page stays exactly as it was.
+live page stays exactly as it was. The one exception is price and places
+(``update_price_and_places``): facts that change often, which the owner (or
+Kith, counting bookings) changes at once.
 
 Also here: who may list what, the status an owner sees, and the "are these
 details still right?" confirmation, by button or by a signed emailed link.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
@@ -26,7 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.log_actions import log
 from wagtail.log_actions import registry as log_registry
-from wagtail.models import PageLogEntry, WorkflowState
+from wagtail.models import PageLogEntry, Revision, WorkflowState
 
 from accounts.roles import Role
 from directory import ownership
@@ -189,6 +192,69 @@ def submit_for_moderation(page: ListingPage, user) -> WorkflowState | None:
         logger.error("No moderation workflow applies to listing %s; it stays a draft.", page.pk)
         return None
     return workflow.start(page, user)
+
+
+# ------------------------------------------------------ price and places
+
+# What a listing costs and how many places it has left change often and are
+# figures, not words a moderator needs to read: owners change them at once, and
+# the owner form that goes to moderation leaves them out (``owner_forms``).
+# Price notes are the owner's own words, so they stay moderated.
+PRICE_AND_PLACES_FIELDS = ("price_amount", "price_unit", "capacity", "places_available")
+PRICE_AND_PLACES_ACTION = "directory.price_and_places"
+
+log_registry.register_action(
+    PRICE_AND_PLACES_ACTION,
+    "Price and places changed",
+    "The owner changed the price or places, which needs no moderation",
+)
+
+
+def _revision_value(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+@transaction.atomic
+def update_price_and_places(page: ListingPage, by, **values) -> bool:
+    """Change a listing's price or places at once, without moderation.
+
+    The live page changes, and so does an edit awaiting a moderator (so
+    approving it later does not put the old figures back); search is
+    updated through the queued index update. ``by`` is the owner, or None
+    when Kith counts the places from bookings (``marketplace.places``).
+    Returns whether anything changed.
+    """
+    unknown = set(values) - set(PRICE_AND_PLACES_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a price or places field: {', '.join(sorted(unknown))}")
+    current = (
+        ListingPage.objects.filter(pk=page.pk)
+        .values("live", "has_unpublished_changes", "latest_revision_id", *values)
+        .first()
+    )
+    if current is None:
+        return False
+    changed = {name: value for name, value in values.items() if current[name] != value}
+    if not changed:
+        return False
+    ListingPage.objects.filter(pk=page.pk).update(**changed)
+    for name, value in changed.items():
+        setattr(page, name, value)
+    if current["has_unpublished_changes"] and current["latest_revision_id"]:
+        revision = Revision.objects.select_for_update().get(pk=current["latest_revision_id"])
+        revision.content.update({name: _revision_value(v) for name, v in changed.items()})
+        revision.save(update_fields=["content"])
+    if by is not None:
+        log(
+            instance=page,
+            action=PRICE_AND_PLACES_ACTION,
+            user=by,
+            data={name: _revision_value(v) for name, v in changed.items()},
+        )
+    if current["live"]:
+        pk = page.pk
+        transaction.on_commit(lambda: index_listings([pk]))
+    return True
 
 
 # ---------------------------------------------------------------- status

@@ -27,6 +27,7 @@ from directory.models import (
     ProviderPage,
     UserLedOrganisationPage,
 )
+from directory.moderation import PRICE_AND_PLACES_FIELDS
 
 # What every kind of listing asks, in the order an owner reads the form.
 ABOUT_FIELDS = ["title", "summary", "description"]
@@ -174,6 +175,13 @@ class ListingForm(ClusterForm):
             if name in self.fields:
                 self.fields[name].queryset = model.objects.order_by("sort_order", "name")
         self.fields["title"].max_length = 255
+
+    def leave_out_price_and_places(self):
+        """Editing a live listing: price and places change at once on their own page
+        (``moderation.update_price_and_places``), so they are not sent for moderation.
+        Price notes are words, so they stay here."""
+        for name in PRICE_AND_PLACES_FIELDS:
+            self.fields.pop(name, None)
 
     @property
     def location_formset(self):

@@ -1,4 +1,5 @@
-"""Owners create and edit their own listings; every save goes to moderation.
+"""Owners create and edit their own listings; every save goes to moderation (but price
+and places, which change at once: ``marketplace.places``).
 
 The rules (who may do what, submitting, status, confirming) live in
 ``directory.moderation``; these views only turn requests into calls and
@@ -86,6 +87,7 @@ def edit_listing(request, pk):
     latest = page.get_latest_revision_as_object()
     data = request.POST if request.method == "POST" else None
     form = listing_form_for(page.kind)(data, instance=latest)
+    form.leave_out_price_and_places()
     if request.method == "POST":
         if form.is_valid():
             moderation.submit_changes(form.save(commit=False), request.user)

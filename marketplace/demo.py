@@ -24,6 +24,9 @@ def offers_for(listing) -> list[Offer]:
         return []
     places = listing.places_available
     if unit == "session":
+        # A listing's places left are its offers' added up (marketplace.places): share them.
+        block = None if places is None else places // 2
+        single = None if places is None else places - block
         return [
             Offer(
                 listing=listing,
@@ -31,7 +34,7 @@ def offers_for(listing) -> list[Offer]:
                 title="One session",
                 price=price,
                 sessions=1,
-                places=places,
+                places=single,
             ),
             Offer(
                 listing=listing,
@@ -39,7 +42,7 @@ def offers_for(listing) -> list[Offer]:
                 title="A block of 10 sessions",
                 price=price * 10,
                 sessions=10,
-                places=places,
+                places=block,
             ),
         ]
     if unit == "hour":

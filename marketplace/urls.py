@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("marketplace.reviews.urls")),
     path("", include("marketplace.payments.urls")),
     path("", include("marketplace.bookings.urls")),
+    path("", include("marketplace.places.urls")),
     path("pools/", include("marketplace.pools.urls")),
 ]

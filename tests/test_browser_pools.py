@@ -46,7 +46,7 @@ def test_a_member_joins_and_sees_the_pool_funded(browser_page, user_factory):
     assert "4 of 6 places filled" in page.locator("main").inner_text()
     page.get_by_role("link", name="Join this pool").click()
     page.get_by_label(str(world.goals[maureen.pk])).check()
-    page.get_by_label("Invoice to my managed account").check()
+    page.get_by_label("Invoice to your managed account").check()
     page.get_by_label("Who holds your money (for an invoice)").fill(PAYER)
     page.get_by_role("button", name="Join the pool").click()
 

@@ -98,12 +98,13 @@ class OfferForm(forms.ModelForm):
             "description": "What is included, when and where.",
             "price": "The whole price someone pays for one booking, for example 45.00.",
             "places": "How many can be booked. Leave empty for no limit.",
-            "starts_on": "For example 6 January 2027, written as 2027-01-06.",
+            "starts_on": "The day of the first session, if there is one.",
         }
         widgets = {
             "kind": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 4}),
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            # A date box's value is always year-month-day, whatever the page's language.
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         error_messages = {
             "title": {"required": "Enter a title."},
@@ -140,13 +141,20 @@ class OfferForm(forms.ModelForm):
         return data
 
 
-def routes_in_words_for(user, people, routes):
-    """The route choices say "my managed account" to a person booking for themselves;
-    a representative reads whose it is ("Sam Patel's managed account")."""
-    if len(people) == 1 and people[0].pk == user.pk:
-        return routes
-    whose = f"{people[0]}'s" if len(people) == 1 else "the person's"
-    return [(value, label.replace(" my ", f" {whose} ")) for value, label in routes]
+def route_choices(people, user) -> list[tuple[str, str]]:
+    """How a booking can be paid, naming whose account an invoice goes to: "your" for
+    the person themselves, "Sam Patel's" for the one person a representative acts for."""
+    if len(people) == 1:
+        whose = "your" if people[0].pk == user.pk else f"{people[0]}’s"
+        account, fund = f"{whose} managed account", f"{whose} individual service fund"
+    else:
+        account = "the managed account of the person it is for"
+        fund = "the individual service fund of the person it is for"
+    return [
+        (PaymentRoute.CARD, PaymentRoute.CARD.label),
+        (PaymentRoute.MANAGED_ACCOUNT, f"Invoice to {account}"),
+        (PaymentRoute.INDIVIDUAL_SERVICE_FUND, f"Invoice to {fund}"),
+    ]
 
 
 class BookingForm(ForWhomMixin, CardEntryMixin):
@@ -168,9 +176,9 @@ class BookingForm(ForWhomMixin, CardEntryMixin):
     starts_on = forms.DateField(
         label="When would you like to start? (optional)",
         required=False,
-        help_text="Written as 2027-01-06. The provider will confirm.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a real date, for example 2027-01-06."},
+        help_text="The provider will confirm.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date, for example 6 January 2027."},
     )
     goal = forms.ChoiceField(
         label="Which line of the support plan does this pay for? (optional)",
@@ -212,10 +220,10 @@ class BookingForm(ForWhomMixin, CardEntryMixin):
             (str(goal.pk), f"{goal.plan.person}: {goal}" if several else str(goal))
             for goal in goals
         ]
-        routes = list(PaymentRoute.choices)
+        routes = route_choices(people, user)
         if not card_enabled:
             routes = [(value, label) for value, label in routes if value != PaymentRoute.CARD]
-        self.fields["payment_route"].choices = routes_in_words_for(user, people, routes)
+        self.fields["payment_route"].choices = routes
         self.card_enabled = card_enabled
         self.add_test_card(card_enabled)
         if "for_whom" in self.fields:

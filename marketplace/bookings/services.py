@@ -36,7 +36,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.representation import can_act_for
@@ -45,6 +44,7 @@ from marketplace.bookings import notices
 from marketplace.models import Booking, BookingEvent, Offer, Payment, PaymentRoute
 from marketplace.payments import cards, invoices
 from marketplace.payments.gateway import OutcomeUnknown, PaymentError, atomic_keeping_calls
+from marketplace.places import services as places
 from marketplace.states import Transitions
 
 Status = Booking.Status
@@ -62,8 +62,6 @@ BOOKING_TRANSITIONS = Transitions(
     },
 )
 
-# Bookings that hold places on an offer.
-HOLDING_PLACES = (Status.REQUESTED, Status.ACCEPTED, Status.DELIVERED, Status.PAID)
 # The most one booking may ask for, and the most an offer may cost: typing errors, not plans.
 MAX_QUANTITY = 52
 MAX_OFFER_PRICE = Decimal("20000.00")
@@ -154,21 +152,9 @@ def is_card(booking: Booking) -> bool:
 
 # --- Places ----------------------------------------------------------------------------
 
-
-def places_held(offer: Offer) -> int:
-    return (
-        Booking.objects.filter(offer=offer, status__in=HOLDING_PLACES).aggregate(n=Sum("quantity"))[
-            "n"
-        ]
-        or 0
-    )
-
-
-def places_left(offer: Offer) -> int | None:
-    """How many places can still be booked; None when the offer has no limit."""
-    if offer.places is None:
-        return None
-    return max(0, offer.places - places_held(offer))
+# Counted in one place, ``marketplace.places.services``; named here for this module's callers.
+places_held = places.places_held
+places_left = places.offer_places_left
 
 
 # --- Transitions ------------------------------------------------------------------------
@@ -239,9 +225,9 @@ def request_booking(
     if left is not None and quantity > left:
         if left == 0:
             raise BookingError(f"Sorry, there are no places left on {offer}.")
-        places = "place" if left == 1 else "places"
+        word = "place" if left == 1 else "places"
         raise BookingError(
-            f"Sorry, there {'is' if left == 1 else 'are'} only {left} {places} left on {offer}."
+            f"Sorry, there {'is' if left == 1 else 'are'} only {left} {word} left on {offer}."
         )
 
     booking = Booking.objects.create(

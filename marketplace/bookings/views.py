@@ -40,7 +40,9 @@ from marketplace.enquiries.views import not_allowed
 from marketplace.forms import default_payment_route, funding_routes
 from marketplace.models import Booking, Invoice, Offer, Payment, PaymentRoute
 from marketplace.payments import cards as payments
-from marketplace.payments import invoices, ledger
+from marketplace.payments import invoices
+from marketplace.payments.ledger import overspend_warning
+from marketplace.places.services import offers_with_places
 from matching.models import Goal
 
 Status = Booking.Status
@@ -63,7 +65,7 @@ def offer_list(request):
         "marketplace/offers/list.html",
         {
             "listings": listings,
-            "offers": [(offer, bookings.places_left(offer)) for offer in offers],
+            "offers": offers_with_places(offers),
         },
     )
 
@@ -138,19 +140,6 @@ def _money(amount: Decimal) -> str:
     return f"£{amount:,.2f}"
 
 
-def overspend_warning(goal: Goal, amount: Decimal) -> str:
-    """The sentence shown before a booking takes a plan line over its budget, or ""."""
-    over, left = ledger.would_overspend(goal, amount)
-    if not over:
-        return ""
-    beyond = amount - left
-    if left >= 0:
-        remaining = f"{_money(left)} left"
-    else:
-        remaining = f"it is already {_money(-left)} over"
-    return f"This would take your “{goal}” line over its budget by {_money(beyond)} ({remaining})."
-
-
 def stripe_js_url() -> str:
     """Where to load Stripe.js from: the fake server's copy in tests, Stripe's otherwise."""
     if not settings.STRIPE_PUBLISHABLE_KEY:
@@ -174,6 +163,10 @@ def offer_book(request, pk):
             f"{listing.title} does not take bookings through Kith yet. "
             "Contact them using the details on their listing.",
         )
+    places = bookings.places_left(offer)
+    if places == 0:
+        # Said before anything is filled in: nothing to ask for, other ways to go.
+        return _full_page(request, offer, status=200 if request.method == "GET" else 409)
     people = [p for p in budget_holders_for(request.user) if not manages(p, listing)]
     if not people:
         return not_allowed(
@@ -196,14 +189,14 @@ def offer_book(request, pk):
         },
     )
     warning = ""
-    places = bookings.places_left(offer)
     if request.method == "POST":
         if request.POST.get("seen_warning"):
             form.ask_to_understand()
         if form.is_valid():
             amount = (offer.price * form.cleaned_data["quantity"]).quantize(Decimal("0.01"))
             goal = form.chosen_goal()
-            warning = overspend_warning(goal, amount) if goal else ""
+            on = form.cleaned_data.get("starts_on") or offer.starts_on
+            warning = overspend_warning(goal, amount, on) if goal else ""
             if warning and not form.cleaned_data.get("understand"):
                 if form.needs_understanding:
                     form.add_error(
@@ -250,6 +243,20 @@ def _request(request, offer, form) -> Booking | None:
         booking.starts_on = data["starts_on"]
         booking.save(update_fields=["starts_on"])
     return booking
+
+
+def _full_page(request, offer, status):
+    """No places left on ``offer``: say so, and offer the listing's other offers that
+    have places, or a message to the provider."""
+    others = offers_with_places(
+        Offer.objects.filter(listing=offer.listing, is_active=True).exclude(pk=offer.pk)
+    )
+    context = {
+        "offer": offer,
+        "listing": offer.listing,
+        "others": [(other, left) for other, left in others if left != 0],
+    }
+    return render(request, "marketplace/bookings/full.html", context, status=status)
 
 
 def _booking_page(request, offer, form, warning, places, status):

@@ -14,8 +14,11 @@ The lock order (one order everywhere, so two transactions can never wait on
 each other in a circle): when more than one of these rows is locked in a
 transaction, they are locked in this order:
 
-    Offer → Booking → Pool → Pledge → Payment → StripeCall → Invoice → InvoiceCounter
-      → CreditNoteCounter
+    Offer → Booking → ListingPage → Pool → Pledge → Payment → StripeCall → Invoice
+      → InvoiceCounter → CreditNoteCounter
+
+(the listing's row is written when a booking or offer changes its places left,
+``marketplace.places``; nothing locks a listing and then a booking or offer).
 
 A booking's transitions lock the booking, then its payment; pool transitions
 lock the pool, then a pledge, then its payment; webhooks find the payment

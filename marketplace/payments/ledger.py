@@ -8,20 +8,26 @@ webhook and a direct call, a retried request) leaves one line.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
 from django.utils import timezone
 
 from marketplace.models import Booking, CreditNote, Invoice, LedgerEntry, Payment, Pledge
-from matching.models import PERIODS_PER_YEAR, Goal, SupportPlan
+from matching.models import PERIODS_PER_YEAR, BudgetPeriod, Goal, SupportPlan
 
 Kind = LedgerEntry.Kind
 ZERO = Decimal("0.00")
 
 # Bookings whose money is promised but may not be in the ledger yet.
 COMMITTED_STATUSES = (Booking.Status.ACCEPTED, Booking.Status.DELIVERED)
+
+
+def _pounds(amount: Decimal) -> str:
+    return f"£{amount:,.2f}"
 
 
 def describe(booking: Booking) -> str:
@@ -199,9 +205,23 @@ class StatementRow:
 
 @dataclass(frozen=True)
 class PlanStatement:
+    """The plan's lines and totals. The total's ``agreed`` is the plan's agreed budget
+    (the lines added up only while no budget is agreed: ``budget_is_agreed`` says which);
+    ``pledged`` is what held pool pledges promise, already inside ``committed``."""
+
     plan: SupportPlan
     rows: list[StatementRow]
     total: StatementRow
+    budget_is_agreed: bool = False
+    lines_agreed: Decimal | None = None
+    pledged: Decimal = ZERO
+
+    @property
+    def not_in_lines(self) -> Decimal | None:
+        """Agreed budget no plan line has been given (negative: the lines ask for more)."""
+        if not self.budget_is_agreed or self.lines_agreed is None:
+            return None
+        return self.total.agreed - self.lines_agreed
 
 
 def agreed_for_year(goal: Goal) -> Decimal | None:
@@ -215,19 +235,21 @@ def _sum(queryset, field: str = "amount") -> Decimal:
     return queryset.aggregate(total=Sum(field))["total"] or ZERO
 
 
-def committed_for(goal: Goal) -> Decimal:
-    """Accepted or delivered bookings' prices not yet in the ledger, and held pool pledges.
+def _unposted(booking: Booking) -> Decimal:
+    """The part of a booking's price the ledger does not hold yet (an invoiced booking is
+    in the ledger from the invoice, though not yet paid)."""
+    return max(ZERO, booking.amount - _sum(booking.ledger.all()))
 
-    A delivered booking on an invoice is already in the ledger (the invoice
-    line) though not yet paid, so only what the ledger lacks is counted.
-    """
-    total = ZERO
-    bookings = goal.bookings.filter(status__in=COMMITTED_STATUSES)
-    for booking in bookings:
-        posted = _sum(booking.ledger.all())
-        total += max(ZERO, booking.amount - posted)
+
+def held_pledges(goal: Goal):
+    return goal.pledges.filter(status=Pledge.Status.HELD).select_related("pool")
+
+
+def committed_for(goal: Goal) -> Decimal:
+    """Accepted or delivered bookings' prices not yet in the ledger, and held pool pledges."""
+    total = sum((_unposted(b) for b in goal.bookings.filter(status__in=COMMITTED_STATUSES)), ZERO)
     # A pledge to a pool is promised money until the pool is settled.
-    return total + _sum(goal.pledges.filter(status=Pledge.Status.HELD))
+    return total + _sum(held_pledges(goal))
 
 
 def row_for(goal: Goal) -> StatementRow:
@@ -241,10 +263,18 @@ def row_for(goal: Goal) -> StatementRow:
 
 
 def plan_statement(plan: SupportPlan) -> PlanStatement:
-    """Each goal of the plan with agreed, committed, spent and left, and the totals."""
-    rows = [row_for(goal) for goal in plan.goals.all()]
+    """Each goal of the plan with agreed, committed, spent and left, and the totals.
+
+    "Agreed for the year" in the total is the budget agreed for the plan, which
+    may be more than its lines add up to; only while none is agreed do the lines'
+    own budgets stand in for it.
+    """
+    goals = list(plan.goals.all())
+    rows = [row_for(goal) for goal in goals]
     agreed_rows = [row.agreed for row in rows if row.agreed is not None]
-    agreed = sum(agreed_rows, ZERO) if agreed_rows else None
+    lines_agreed = sum(agreed_rows, ZERO) if agreed_rows else None
+    budget_is_agreed = plan.agreed_budget is not None
+    agreed = plan.agreed_budget if budget_is_agreed else lines_agreed
     committed = sum((row.committed for row in rows), ZERO)
     spent = sum((row.spent for row in rows), ZERO)
     total = StatementRow(
@@ -254,7 +284,15 @@ def plan_statement(plan: SupportPlan) -> PlanStatement:
         spent=spent,
         left=None if agreed is None else agreed - committed - spent,
     )
-    return PlanStatement(plan=plan, rows=rows, total=total)
+    pledged = _sum(Pledge.objects.filter(goal__plan=plan, status=Pledge.Status.HELD))
+    return PlanStatement(
+        plan=plan,
+        rows=rows,
+        total=total,
+        budget_is_agreed=budget_is_agreed,
+        lines_agreed=lines_agreed,
+        pledged=pledged,
+    )
 
 
 def statement_entries(plan: SupportPlan) -> list[LedgerEntry]:
@@ -308,13 +346,133 @@ def how_paid(entry: LedgerEntry, payments: dict, invoices: dict, notes: dict) ->
     return ""
 
 
-def would_overspend(goal: Goal, amount: Decimal) -> tuple[bool, Decimal | None]:
-    """Whether spending ``amount`` more on ``goal`` goes over what is left, and what is left.
+# --- Overspend warnings ----------------------------------------------------------------
+
+# Bookings whose price counts against a line before it is all in the ledger: asked for
+# (pending), accepted, or delivered.
+PENDING_STATUSES = (Booking.Status.REQUESTED, *COMMITTED_STATUSES)
+
+
+def period_around(goal: Goal, on: date) -> tuple[date, date] | None:
+    """The week (Monday to Sunday) or calendar month of a weekly or monthly line that
+    contains ``on``; None for a yearly or one-off line, whose whole budget is the period."""
+    if goal.budget_period == BudgetPeriod.WEEK:
+        start = on - timedelta(days=on.weekday())
+        return start, start + timedelta(days=6)
+    if goal.budget_period == BudgetPeriod.MONTH:
+        start = on.replace(day=1)
+        last = calendar.monthrange(on.year, on.month)[1]
+        return start, on.replace(day=last)
+    return None
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """A plan line against one more spend: its budget for the period the spend falls in,
+    and what is already spent, promised or asked for in that period."""
+
+    goal: Goal
+    amount: Decimal
+    budget: Decimal
+    used: Decimal
+    period: tuple[date, date] | None
+
+    @property
+    def left(self) -> Decimal:
+        return self.budget - self.used
+
+    @property
+    def over(self) -> bool:
+        return self.amount > self.left
+
+    @property
+    def beyond(self) -> Decimal:
+        return self.amount - self.left
+
+    @property
+    def budget_words(self) -> str:
+        """ "£40.00 a month", "£480.00 a year", or "£100.00" for a one-off."""
+        money = _pounds(self.goal.budget_amount)
+        if self.goal.budget_period in (BudgetPeriod.WEEK, BudgetPeriod.MONTH, BudgetPeriod.YEAR):
+            return f"{money} {BudgetPeriod(self.goal.budget_period).label}"
+        return money
+
+    @property
+    def period_words(self) -> str:
+        """ "January 2027", "the week of 4 January 2027", or "" when the period is the plan's."""
+        if self.period is None:
+            return ""
+        start = self.period[0]
+        if self.goal.budget_period == BudgetPeriod.WEEK:
+            return f"the week of {start.day} {start:%B %Y}"
+        return f"{start:%B %Y}"
+
+
+def _in(period, day: date) -> bool:
+    return period is None or period[0] <= day <= period[1]
+
+
+def check_line(goal: Goal, amount: Decimal, on: date | None = None) -> LineCheck | None:
+    """``goal`` with ``amount`` more spent on ``on`` (a booking's start; today if unknown).
+
+    A weekly or monthly line is checked against its amount for that week or month,
+    not its year: a £360 block against a £40-a-month line is £320 over. What counts
+    in the period: the ledger (payments, invoices, refunds) by date, bookings asked
+    for, accepted or delivered but not yet in the ledger by their start (or the day
+    they were asked for), and held pool pledges by their pool's deadline (when the
+    money is taken). None when the line has no budget.
+    """
+    if goal.budget_amount is None:
+        return None
+    on = on or timezone.localdate()
+    period = period_around(goal, on)
+    budget = goal.budget_amount if period else agreed_for_year(goal)
+    entries = goal.ledger.all()
+    if period:
+        entries = entries.filter(occurred_at__date__range=period)
+    used = _sum(entries)
+    for booking in goal.bookings.filter(status__in=PENDING_STATUSES):
+        day = booking.starts_on or timezone.localdate(booking.created_at)
+        if _in(period, day):
+            used += _unposted(booking)
+    for pledge in held_pledges(goal):
+        if _in(period, timezone.localdate(pledge.pool.deadline)):
+            used += pledge.amount
+    return LineCheck(goal=goal, amount=Decimal(amount), budget=budget, used=used, period=period)
+
+
+def would_overspend(
+    goal: Goal, amount: Decimal, on: date | None = None
+) -> tuple[bool, Decimal | None]:
+    """Whether spending ``amount`` more on ``goal`` goes over what is left for its period,
+    and what is left (``check_line``).
 
     A warning before booking, not a refusal: the person may top up or move
     money between lines. A goal without a budget never warns.
     """
-    left = row_for(goal).left
-    if left is None:
+    check = check_line(goal, amount, on)
+    if check is None:
         return False, None
-    return Decimal(amount) > left, left
+    return check.over, check.left
+
+
+def overspend_warning(
+    goal: Goal, amount: Decimal, on: date | None = None, what: str = "this booking"
+) -> str:
+    """The sentence shown before a booking (or a pool share) takes a plan line over its
+    budget for the week or month it falls in (or its year, or a one-off budget), or ""."""
+    check = check_line(goal, amount, on)
+    if check is None or not check.over:
+        return ""
+    text = (
+        f"This would take your “{goal}” line over its budget of {check.budget_words} "
+        f"by {_pounds(check.beyond)}."
+    )
+    period = check.period_words
+    if check.used:
+        used = f"{_pounds(check.used)} is already spent, promised or asked for"
+        text += f" In {period}, {used}" if period else f" {used[0].upper()}{used[1:]}"
+        text += f", and {what} is {_pounds(amount)}."
+    else:
+        text += f" {what.capitalize()} is {_pounds(amount)}{f' for {period}' if period else ''}."
+    return text

@@ -15,7 +15,7 @@ from django.utils import timezone
 from directory import geo
 from directory.models import Outcome
 from marketplace.adverts.services import DEFAULT_RADIUS_MILES, RADIUS_CHOICES_MILES
-from marketplace.bookings.forms import CardEntryMixin, routes_in_words_for
+from marketplace.bookings.forms import CardEntryMixin, route_choices
 from marketplace.forms import DIRECT_PAYMENT_CARD_HINT
 
 # Pools close at six in the evening on the day chosen, so nobody loses a last afternoon.
@@ -96,8 +96,9 @@ class PoolForm(forms.Form):
     )
     deadline = forms.DateField(
         label="Deadline for joining",
-        help_text="The pool closes at 6pm that day. For example 27 3 2027.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The pool closes at 6pm that day.",
+        # A date box's value is always year-month-day, whatever the page's language.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean_deadline(self):
@@ -160,14 +161,13 @@ class JoinForm(CardEntryMixin):
             (str(goal.pk), f"{goal.plan.person}: {goal}" if several_people else str(goal))
             for goal in goals
         ]
-        methods = [("invoice", "Invoice to my managed account")]
+        # Whose managed account, in words: "your", or "Sam Patel’s" for a representative.
+        whose = dict(route_choices(list(people), user)) if user and people else {}
+        methods = [("invoice", whose.get("managed_account", "Invoice to your managed account"))]
         if card_enabled:
             methods.insert(0, ("card", "Card (a direct payment card or your own)"))
             self.fields["method"].help_text = DIRECT_PAYMENT_CARD_HINT
-        # A representative reads whose managed account it is, not "my".
-        self.fields["method"].choices = (
-            routes_in_words_for(user, list(people), methods) if user and people else methods
-        )
+        self.fields["method"].choices = methods
         self.add_test_card(card_enabled)
 
     def chosen_goal(self):

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.models import ListingPage
@@ -20,6 +21,7 @@ from marketplace.enquiries.views import not_allowed
 from marketplace.forms import default_payment_route, funding_routes
 from marketplace.models import Pledge, Pool
 from marketplace.payments import cards as payments
+from marketplace.payments.ledger import overspend_warning
 from marketplace.pools import services as pools
 from marketplace.pools.forms import JoinForm, PoolForm, PoolSearchForm
 from marketplace.pools.services import PoolError
@@ -103,6 +105,13 @@ def pool_join(request, pk):
         return not_allowed(
             request, "Add a goal to your plan first", NO_GOAL.format(outcomes=outcomes)
         )
+    # Said before anything is filled in: which lines this share would take over budget.
+    share_taken_on = timezone.localdate(pool.deadline)
+    budget_warnings = [
+        warning
+        for goal in goals
+        if (warning := overspend_warning(goal, pool.price_per_place, share_taken_on, "your share"))
+    ]
     card_enabled = payments.card_payments_enabled()
     route = default_payment_route(funding_routes(people), card_enabled)
     form = JoinForm(
@@ -146,6 +155,7 @@ def pool_join(request, pk):
         "card_enabled": card_enabled,
         "card_unavailable": payments.CARD_UNAVAILABLE,
         "card_hold": pools.card_method_for(pool) == Pledge.Method.CARD_HOLD,
+        "budget_warnings": budget_warnings,
     }
     return render(request, "marketplace/pools/join.html", context, status=status)
 

@@ -246,31 +246,34 @@ def test_invoice_route_needs_a_payer(client, market, no_stripe):
 
 
 def test_overspend_warning_must_be_understood(client, market, no_stripe):
-    # £60 a month is £720 a year; 17 × £45 = £765 goes £45 over.
+    # A £60-a-month line, and 17 × £45 = £765 starting in January 2027: £705 over that month.
     Offer.objects.filter(pk=market.offer.pk).update(places=None)
     as_user(client, market, "person")
-    response = client.post(book_url(market), invoice_form(market, quantity="17"))
+    form = invoice_form(market, quantity="17", starts_on="2027-01-04")
+    response = client.post(book_url(market), form)
     text = response.content.decode()
     assert response.status_code == 200
     assert "This would take your “I want to go swimming again to get fitter” line" in text
-    assert "over its budget by £45.00 (£720.00 left)" in text
+    assert "over its budget of £60.00 a month by £705.00" in text
+    assert "This booking is £765.00 for January 2027." in text
     assert "I understand" in text
     assert not Booking.objects.exists()
     # Sending again without the tick keeps the warning.
-    response = client.post(book_url(market), invoice_form(market, quantity="17", seen_warning="1"))
+    response = client.post(book_url(market), {**form, "seen_warning": "1"})
     assert "Tick to say you understand" in response.content.decode()
     assert not Booking.objects.exists()
     response = client.post(
         book_url(market),
-        invoice_form(market, quantity="17", seen_warning="1", understand="on"),
+        {**form, "seen_warning": "1", "understand": "on"},
     )
     assert response.status_code == 302
     assert Booking.objects.get().amount == Decimal("765.00")
 
 
 def test_no_warning_within_budget(client, market, no_stripe):
+    # £45 against £60 a month.
     as_user(client, market, "person")
-    response = client.post(book_url(market), invoice_form(market, quantity="2"))
+    response = client.post(book_url(market), invoice_form(market, quantity="1"))
     assert response.status_code == 302
 
 
@@ -473,8 +476,8 @@ def test_someone_acting_for_two_people_chooses_whom_and_goals_follow(
 @pytest.mark.parametrize(
     "who, says",
     [
-        ("person", "Invoice to my managed account"),
-        ("representative", "Invoice to Sam Patel&#x27;s managed account"),
+        ("person", "Invoice to your managed account"),
+        ("representative", "Invoice to Sam Patel’s managed account"),
     ],
 )
 def test_the_payment_choices_name_whose_account_is_invoiced(client, market, no_stripe, who, says):

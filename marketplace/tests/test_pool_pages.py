@@ -204,7 +204,7 @@ def test_the_join_form_names_whose_managed_account_a_representative_invoices(use
         goals=[], several_people=False, card_enabled=False, user=aisha, people=[sam]
     )
     assert dict(for_aisha.fields["method"].choices)["invoice"] == (
-        "Invoice to Sam Patel's managed account"
+        "Invoice to Sam Patel’s managed account"
     )
     for_sam = JoinForm(goals=[], several_people=False, card_enabled=False, user=sam, people=[sam])
-    assert dict(for_sam.fields["method"].choices)["invoice"] == "Invoice to my managed account"
+    assert dict(for_sam.fields["method"].choices)["invoice"] == "Invoice to your managed account"
