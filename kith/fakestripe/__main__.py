@@ -1,0 +1,5 @@
+"""``python -m kith.fakestripe``: start the fake Stripe."""
+
+from kith.fakestripe import main
+
+main()
