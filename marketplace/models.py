@@ -405,6 +405,9 @@ class Transfer(models.Model):
     amount = models.DecimalField(max_digits=9, decimal_places=2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     stripe_transfer = models.CharField(max_length=255, blank=True)
+    source_charge = models.CharField(
+        max_length=255, blank=True, help_text="The card charge the money came from."
+    )
     key = models.CharField(max_length=255, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -429,10 +432,17 @@ class TransferReversal(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Being taken back"
         DONE = "done", "Taken back"
+        CANCELLED = "cancelled", "Not needed"
 
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="reversals")
     refund_reference = models.CharField(max_length=255)
-    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    amount = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Worked out once the transfer is made; then fixed, so retries send the same.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     stripe_reversal = models.CharField(max_length=255, blank=True)
     key = models.CharField(max_length=255, unique=True)

@@ -1,5 +1,6 @@
-"""The scheduler's money round: find out what lost Stripe replies did, settle pools, and make
-sure no booking or pledge keeps money it no longer owes (or stays unpaid when it was paid).
+"""The scheduler's money round: find out what lost Stripe replies did, settle pools, make
+sure no booking or pledge keeps money it no longer owes (or stays unpaid when it was paid),
+and send providers what they are owed (``payments.payouts.sweep``).
 
 ``process_pool_deadlines`` (every 15 minutes in production) runs ``run``.
 Every step is idempotent, so a second run straight after the first does
@@ -13,7 +14,7 @@ import logging
 from django.utils import timezone
 
 from marketplace.bookings import services as bookings
-from marketplace.payments import cards
+from marketplace.payments import cards, payouts
 from marketplace.pools import services as pools
 
 logger = logging.getLogger(__name__)
@@ -30,4 +31,6 @@ def run(now=None) -> dict:
             logger.warning("Booking %s still disagrees with its money: %s", booking.pk, error)
             continue
         counts["bookings"] += 1
+    # Then pay providers what they are owed, and take back their share of refunds.
+    counts.update(payouts.sweep())
     return counts

@@ -4,6 +4,8 @@ Modules, lowest first (each uses only those above it):
 
 - ``gateway``: every Stripe request, recorded and keyed by its business operation;
 - ``ledger``: the spend ledger and statements;
+- ``connect``: who is paid for a listing (``payee_for``) and their Stripe Connect account;
+- ``payouts``: transfers to payees after delivery or settlement, reversals on refunds;
 - ``cards``: one card payment attempt (save, hold, take, release, refund);
 - ``invoices``: numbered invoices for the managed account and ISF routes;
 - ``webhooks``: Stripe's events, routed to bookings and pools (the top layer).
@@ -12,10 +14,14 @@ The lock order (one order everywhere, so two transactions can never wait on
 each other in a circle): when more than one of these rows is locked in a
 transaction, they are locked in this order:
 
-    Offer → Booking → Pool → Pledge → Payment → StripeCall → Invoice → InvoiceCounter
+    Offer → Booking → Pool → Pledge → Payment → Transfer → TransferReversal → StripeCall
+          → Invoice → InvoiceCounter
+
+(A PayoutAccount is only ever locked on its own.)
 
 A booking's transitions lock the booking, then its payment; pool transitions
 lock the pool, then a pledge, then its payment; webhooks find the payment
 without a lock, then lock its booking (or pool and pledge) before the
-payment itself.
+payment itself. A payout locks the booking (or pool and pledge), then its
+transfer; a refund's reversal is recorded under the payment's lock.
 """
