@@ -191,9 +191,11 @@ def apply_account(found, *, user=None) -> PayoutAccount | None:
 def accounts_waiting():
     """Accounts that exist at Stripe but cannot receive money yet (the scheduler re-reads them,
     in case an ``account.updated`` webhook was lost)."""
-    return PayoutAccount.objects.filter(stripe_account__isnull=False).exclude(
-        details_submitted=True, payouts_enabled=True, transfers_active=True
-    ).select_related("user")
+    return (
+        PayoutAccount.objects.filter(stripe_account__isnull=False)
+        .exclude(details_submitted=True, payouts_enabled=True, transfers_active=True)
+        .select_related("user")
+    )
 
 
 def resolve_unknown_calls() -> int:

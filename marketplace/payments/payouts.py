@@ -334,10 +334,13 @@ def _subject_filter_ids(subject) -> dict:
 
 def _send_reversal(subject, transfer: Transfer, reversal: TransferReversal) -> None:
     if reversal.amount is None:
-        fixed = transfer.reversals.filter(
-            status__in=(TransferReversal.Status.PENDING, TransferReversal.Status.DONE),
-            amount__isnull=False,
-        ).aggregate(total=Sum("amount"))["total"] or ZERO
+        fixed = (
+            transfer.reversals.filter(
+                status__in=(TransferReversal.Status.PENDING, TransferReversal.Status.DONE),
+                amount__isnull=False,
+            ).aggregate(total=Sum("amount"))["total"]
+            or ZERO
+        )
         due_back = transfer.amount - fixed - share_of(money_in(subject))
         if due_back <= 0:
             reversal.status = TransferReversal.Status.CANCELLED

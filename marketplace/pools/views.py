@@ -18,6 +18,7 @@ from marketplace.enquiries.services import budget_holders_for
 from marketplace.enquiries.views import not_allowed
 from marketplace.models import Pledge, Pool
 from marketplace.payments import cards as payments
+from marketplace.payments import connect
 from marketplace.pools import services as pools
 from marketplace.pools.forms import JoinForm, PoolForm, PoolSearchForm
 from marketplace.pools.services import PoolError
@@ -101,7 +102,8 @@ def pool_join(request, pk):
         return not_allowed(
             request, "Add a goal to your plan first", NO_GOAL.format(outcomes=outcomes)
         )
-    card_enabled = payments.card_payments_enabled()
+    card_refusal = connect.card_refusal(pool.listing)
+    card_enabled = not card_refusal
     form = JoinForm(
         request.POST or None,
         goals=goals,
@@ -138,7 +140,7 @@ def pool_join(request, pk):
         "pool": pool,
         "form": form,
         "card_enabled": card_enabled,
-        "card_unavailable": payments.CARD_UNAVAILABLE,
+        "card_unavailable": card_refusal,
         "card_hold": pools.card_method_for(pool) == Pledge.Method.CARD_HOLD,
     }
     return render(request, "marketplace/pools/join.html", context, status=status)
