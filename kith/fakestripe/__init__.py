@@ -37,7 +37,12 @@ def extend(app) -> None:
     from aiohttp import web
     from localstripe import server
     from localstripe.errors import UserError
-    from localstripe.resources import List
+    from localstripe.resources import List, Store
+
+    # localstripe pickles its whole store to /tmp/localstripe.pickle after every change (a
+    # file every fake on the machine shares) for a reload this fake never does: keep it in
+    # memory only, which also keeps a long test session from slowing down as the store grows.
+    Store.dump_to_disk = lambda self: None
 
     from kith.fakestripe.connect import (
         FAKE_ONBOARDING_PATH,
