@@ -451,15 +451,6 @@ class PayoutSummary:
         return self.transferred - self.reversed
 
 
-def _sent_net(transfer: Transfer | None) -> Decimal:
-    if transfer is None or transfer.status != Transfer.Status.DONE:
-        return ZERO
-    back = transfer.reversals.filter(status=TransferReversal.Status.DONE).aggregate(
-        total=Sum("amount")
-    )["total"]
-    return transfer.amount - (back or ZERO)
-
-
 def owed_to(user) -> list[Owed]:
     """Money Kith holds for ``user`` and has not yet sent, booking by booking, pool by pool."""
     listings = connect.listings_paying(user)
@@ -475,11 +466,9 @@ def owed_to(user) -> list[Owed]:
     rows = []
     for subject in [*bookings, *pledges]:
         transfer = transfer_of(subject)
-        if transfer is not None and transfer.status == Transfer.Status.CANCELLED:
-            continue
-        amount = share_of(earned(subject)) - _sent_net(transfer)
-        if transfer is not None and transfer.status == Transfer.Status.DONE:
-            continue  # What is left to take back is not owed to them.
+        if transfer is not None and transfer.status != Transfer.Status.PENDING:
+            continue  # Sent (refunds are taken back from it), or no longer needed.
+        amount = share_of(earned(subject))
         if amount <= 0:
             continue
         if not able:
