@@ -44,7 +44,7 @@ def extend(app) -> None:
     # memory only, which also keeps a long test session from slowing down as the store grows.
     Store.dump_to_disk = lambda self: None
 
-    from kith.fakestripe.connect import (
+    from kith.fakestripe_connect import (
         FAKE_ONBOARDING_PATH,
         Account,
         AccountLink,
