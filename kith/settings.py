@@ -6,6 +6,7 @@ search backend, console email, card payments disabled without Stripe keys.
 ``KITH_ENV=production`` turns on the production checks and hardening.
 """
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
@@ -295,6 +296,14 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+# Kith's share of each card payment, kept back from the transfer to the provider
+# (a percentage such as 2.5); 0 unless set.
+try:
+    KITH_PLATFORM_FEE_PERCENT = Decimal(env_str("KITH_PLATFORM_FEE_PERCENT", "0") or "0")
+except InvalidOperation:
+    raise ConfigurationError("KITH_PLATFORM_FEE_PERCENT must be a number such as 2.5.") from None
+if not Decimal(0) <= KITH_PLATFORM_FEE_PERCENT < Decimal(100):
+    raise ConfigurationError("KITH_PLATFORM_FEE_PERCENT must be from 0 up to (not including) 100.")
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {

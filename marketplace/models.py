@@ -447,6 +447,145 @@ class LedgerEntry(models.Model):
         verbose_name_plural = "ledger entries"
 
 
+# --- Payouts to providers (Stripe Connect) ------------------------------------
+
+
+class PayoutAccount(models.Model):
+    """A provider's or PA's Stripe Express account, where Kith sends what they are owed.
+
+    One per person. The flags are Stripe's, copied from the account each time
+    Kith hears about it (the ``account.updated`` webhook, or the person coming
+    back from Stripe's onboarding pages).
+    """
+
+    user = models.OneToOneField(USER, on_delete=models.PROTECT, related_name="payout_account")
+    stripe_account = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    details_submitted = models.BooleanField(default=False)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    transfers_active = models.BooleanField(
+        default=False, help_text="Stripe's transfers capability is active."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    @property
+    def can_receive(self) -> bool:
+        """Able to receive money: onboarding finished, transfers and bank payouts switched on."""
+        return bool(
+            self.stripe_account
+            and self.details_submitted
+            and self.payouts_enabled
+            and self.transfers_active
+        )
+
+
+class Transfer(models.Model):
+    """Money sent from Kith's Stripe balance to a payee for one booking or one pool pledge.
+
+    At most one per booking or pledge; its key (the Stripe idempotency key)
+    names that booking or pledge. The amount is fixed when the row is made, so
+    every retry sends the same request. Refunds later take back a share with
+    ``TransferReversal`` rows.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being sent"
+        DONE = "done", "Transferred"
+        CANCELLED = "cancelled", "Not needed"
+
+    payee = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="transfers")
+    stripe_account = models.CharField(max_length=255)
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="transfer"
+    )
+    pledge = models.OneToOneField(
+        "Pledge", on_delete=models.PROTECT, null=True, blank=True, related_name="transfer"
+    )
+    gross = models.DecimalField(
+        max_digits=9, decimal_places=2, help_text="The money paid in, net of refunds, when sent."
+    )
+    fee = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stripe_transfer = models.CharField(max_length=255, blank=True)
+    source_charge = models.CharField(
+        max_length=255, blank=True, help_text="The card charge the money came from."
+    )
+    key = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(booking__isnull=False) ^ models.Q(pledge__isnull=False),
+                name="transfer_for_one_thing",
+            )
+        ]
+
+
+class TransferReversal(models.Model):
+    """Part (or all) of a transfer taken back from the payee because money was refunded.
+
+    One per refund: the key names the transfer and the refund (its Stripe id
+    or Kith's reference), and the amount is fixed when the row is made.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being taken back"
+        DONE = "done", "Taken back"
+        CANCELLED = "cancelled", "Not needed"
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="reversals")
+    refund_reference = models.CharField(max_length=255)
+    amount = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Worked out once the transfer is made; then fixed, so retries send the same.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stripe_reversal = models.CharField(max_length=255, blank=True)
+    key = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class PayoutEntry(models.Model):
+    """One line of a payee's payouts ledger: a transfer in (positive) or a reversal (negative).
+
+    Kept apart from the spend ledger (``LedgerEntry``), which is budget
+    holders' spending against their plans. Keyed by (kind, reference), the
+    Stripe transfer or reversal id, so posting twice leaves one line.
+    """
+
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", "Transferred to you"
+        REVERSAL = "reversal", "Taken back for a refund"
+
+    payee = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="payout_entries")
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    fee = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    description = models.CharField(max_length=300)
+    reference = models.CharField(max_length=255, help_text="Stripe transfer or reversal id.")
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "reference"], name="one_payout_line_per_ref")
+        ]
+        verbose_name_plural = "payout entries"
+
+
 # --- PA job adverts -----------------------------------------------------------
 
 

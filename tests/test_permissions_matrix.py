@@ -637,6 +637,23 @@ EXPECTED_MARKETPLACE = {
         "GET": "L   200 404 200 404 200 404 404 404 404 404 404",
         "POST": "L   405 405 405 405 405 405 405 405 405 405 405",
     },
+    # Payouts: providers and PAs (and anyone paid for a listing) see only their own.
+    "marketplace:payouts": {
+        "GET": "L   403 403 403 403 403 403 200 200 200 403 403",
+        "POST": "L   405 405 405 405 405 405 405 405 405 405 405",
+    },
+    "marketplace:payouts_csv": {
+        "GET": "L   403 403 403 403 403 403 200 200 200 403 403",
+        "POST": "L   405 405 405 405 405 405 405 405 405 405 405",
+    },
+    "marketplace:payouts_connect": {
+        "GET": "L   405 405 405 405 405 405 405 405 405 405 405",
+        "POST": "L   403 403 403 403 403 403 R   R   R   403 403",
+    },
+    "marketplace:payouts_return": {
+        "GET": "L   403 403 403 403 403 403 R   R   R   403 403",
+        "POST": "L   405 405 405 405 405 405 405 405 405 405 405",
+    },
     "marketplace:pool_list": {
         "GET": "200 200 200 200 200 200 200 200 200 200 200 200",
         "POST": "405 405 405 405 405 405 405 405 405 405 405 405",

@@ -212,6 +212,10 @@ def test_detach_a_saved_card(stripe_mock):
 
 
 # --- Connect: providers' Express accounts, transfers and reversals ----------------------
+# The shapes marketplace.payments.connect and marketplace.payments.payouts send.
+
+PAYEE_KEY = "payee-42-20260301093000000000-account"
+TRANSFER_KEY = f"{BOOKING_KEY[: -len('-card-1')]}-transfer"
 
 
 def test_express_account_and_onboarding_link(stripe_mock):
@@ -222,23 +226,26 @@ def test_express_account_and_onboarding_link(stripe_mock):
                 "country": "GB",
                 "email": "dave.lomas@example.org",
                 "capabilities": {"transfers": {"requested": True}},
-                "metadata": {"user": "42"},
+                "metadata": {"kith_key": PAYEE_KEY, "user": "42"},
             },
-            options={"idempotency_key": "provider-42-account"},
+            options={"idempotency_key": PAYEE_KEY},
         )
     )
     link = accepted(
         stripe_mock.v1.account_links.create(
             params={
                 "account": account.id,
-                "refresh_url": "https://kith.example.org/marketplace/payouts/connect/",
-                "return_url": "https://kith.example.org/marketplace/payouts/",
+                "refresh_url": "https://kith.example.org/marketplace/payouts/",
+                "return_url": "https://kith.example.org/marketplace/payouts/return/",
                 "type": "account_onboarding",
-            }
+            },
+            options={"idempotency_key": f"{PAYEE_KEY}-link-3f2a9c"},
         )
     )
     assert link.object == "account_link"
     accepted(stripe_mock.v1.accounts.retrieve(account.id))
+    # A lost account creation is looked up by the key in its metadata.
+    accepted(stripe_mock.v1.accounts.list(params={"limit": 100}))
 
 
 def test_transfer_to_a_provider_and_its_reversal(stripe_mock):
@@ -248,21 +255,53 @@ def test_transfer_to_a_provider_and_its_reversal(stripe_mock):
                 "amount": 27000,
                 "currency": "gbp",
                 "destination": "acct_kith_42",
-                "transfer_group": "booking-12",
+                "transfer_group": BOOKING_KEY[: -len("-card-1")],
                 "source_transaction": "ch_kith_12",
-                "metadata": {"booking": "12"},
+                "description": "Booking 12: Six one-to-one swimming lessons",
+                "metadata": {"kith_key": TRANSFER_KEY, "booking": "12"},
             },
-            options={"idempotency_key": "booking-12-transfer"},
+            options={"idempotency_key": TRANSFER_KEY},
         )
     )
+    # A lost transfer is looked up among the provider's transfers for the booking.
+    listed = accepted(
+        stripe_mock.v1.transfers.list(
+            params={
+                "destination": "acct_kith_42",
+                "transfer_group": BOOKING_KEY[: -len("-card-1")],
+                "limit": 100,
+            }
+        )
+    )
+    assert listed.object == "list"
     reversal = accepted(
         stripe_mock.v1.transfers.reversals.create(
             transfer.id,
-            params={"amount": 4500, "metadata": {"booking": "12", "refund_request": "4"}},
-            options={"idempotency_key": "booking-12-refund-request-4-reversal"},
+            params={
+                "amount": 4500,
+                "metadata": {"kith_key": f"{TRANSFER_KEY}-reversal-re_1", "refund": "re_1"},
+            },
+            options={"idempotency_key": f"{TRANSFER_KEY}-reversal-re_1"},
         )
     )
     assert reversal.object == "transfer_reversal"
+    accepted(stripe_mock.v1.transfers.reversals.list(transfer.id, params={"limit": 100}))
+
+
+def test_a_pool_share_transfer_names_the_pledge(stripe_mock):
+    accepted(
+        stripe_mock.v1.transfers.create(
+            params={
+                "amount": 4500,
+                "currency": "gbp",
+                "destination": "acct_kith_42",
+                "transfer_group": POOL_KEY,
+                "description": "Pool 3 share: Thursday art class",
+                "metadata": {"kith_key": f"{POOL_KEY}-transfer", "pledge": "7", "pool": "3"},
+            },
+            options={"idempotency_key": f"{POOL_KEY}-transfer"},
+        )
+    )
 
 
 # --- What stripe-mock refuses: the mistakes localstripe lets through ---------------------

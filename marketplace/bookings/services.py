@@ -16,10 +16,13 @@ Who may do what:
 
 Money follows the payment route chosen at request:
 
-- card: the card is saved with the request (nothing held), the price held
-  when the owner accepts, and taken on delivery, which makes the booking
-  paid. A hold lapses after about seven days, so a booking delivered later
-  is charged to the saved card instead; a declined card can be replaced
+- card (only when the listing's payee can receive money, see
+  ``payments.connect``): the card is saved with the request (nothing held),
+  the price held when the owner accepts, and taken on delivery, which makes
+  the booking paid; the provider's share is then transferred to them
+  (``payments.payouts``), and a refund takes back the same proportion. A
+  hold lapses after about seven days, so a booking delivered later is
+  charged to the saved card instead; a declined card can be replaced
   (``change_card``), in every state before payment. Cancelling releases what
   is held or refunds what was taken.
 - managed account or individual service fund: a numbered invoice goes to the
@@ -42,7 +45,7 @@ from accounts.representation import can_act_for
 from directory import ownership
 from marketplace.bookings import notices
 from marketplace.models import Booking, BookingEvent, Offer, Payment, PaymentRoute
-from marketplace.payments import cards, invoices
+from marketplace.payments import cards, connect, invoices, payouts
 from marketplace.payments.gateway import OutcomeUnknown, PaymentError, atomic_keeping_calls
 from marketplace.places import services as places
 from marketplace.states import Transitions
@@ -219,6 +222,10 @@ def request_booking(
         raise BookingError(f"Sorry, {offer} can no longer be booked.")
     if not ownership.has_owner(offer.listing):
         raise BookingError(f"Sorry, {offer.listing.title} cannot take bookings through Kith yet.")
+    if payment_route == PaymentRoute.CARD:
+        refusal = connect.card_refusal(offer.listing)
+        if refusal:
+            raise BookingError(refusal)
     if offer.price > MAX_OFFER_PRICE:
         raise BookingError(f"Sorry, {offer} cannot be booked through Kith at this price.")
     left = places_left(offer)
@@ -258,6 +265,7 @@ def request_booking(
     return booking
 
 
+@payouts.then_settle
 def change_card(booking: Booking, by, payment_method: str) -> Payment:
     """Give another card: before acceptance it replaces the first; after a declined or lapsed
     hold it is held at once; after delivery with nothing paid it is charged at once."""
@@ -351,6 +359,7 @@ def decline(booking: Booking, by, reason: str) -> Booking:
     return booking
 
 
+@payouts.then_settle
 @transaction.atomic
 def deliver(booking: Booking, by, *, today=None) -> Booking:
     """The owner says it happened: a card booking is paid, an invoice booking invoiced.
@@ -404,6 +413,7 @@ def _take_card_payment(booking: Booking, by) -> bool:
     return True
 
 
+@payouts.then_settle
 @atomic_keeping_calls
 def mark_paid(booking: Booking, by) -> Booking:
     """The owner records payment: takes the card payment, or marks the invoice paid."""
@@ -470,6 +480,7 @@ def cancel(booking: Booking, by, reason: str = "") -> Booking:
     return booking
 
 
+@payouts.then_settle
 @atomic_keeping_calls
 def refund(
     booking: Booking, by, amount: Decimal | None = None, reason: str = "", request: str = ""
@@ -520,6 +531,7 @@ def credit_invoice(booking: Booking, by, amount=None, reason: str = "", request:
 # --- Money arriving from elsewhere (webhooks, the scheduler) ------------------------------
 
 
+@payouts.then_settle
 def reconcile(booking: Booking, note: str = "Card payment confirmed by Stripe.") -> Booking:
     """Make the booking agree with its money; safe any time, any number of times.
 

@@ -40,7 +40,7 @@ from marketplace.enquiries.views import not_allowed
 from marketplace.forms import default_payment_route, funding_routes
 from marketplace.models import Booking, Invoice, Offer, Payment, PaymentRoute
 from marketplace.payments import cards as payments
-from marketplace.payments import invoices
+from marketplace.payments import connect, invoices
 from marketplace.payments.ledger import overspend_warning
 from marketplace.places.services import offers_with_places
 from matching.models import Goal
@@ -175,7 +175,7 @@ def offer_book(request, pk):
             "Bookings are made by a person with a personal budget, "
             "or by a representative they have named.",
         )
-    card_enabled = payments.card_payments_enabled()
+    card_enabled = not connect.card_refusal(listing)
     routes = funding_routes(people)
     form = BookingForm(
         request.POST if request.method == "POST" else None,
@@ -267,7 +267,7 @@ def _booking_page(request, offer, form, warning, places, status):
         "warning": warning,
         "places": places,
         "card_enabled": form.card_enabled,
-        "card_unavailable": payments.CARD_UNAVAILABLE,
+        "card_unavailable": connect.card_refusal(offer.listing) or payments.CARD_UNAVAILABLE,
         "stripe_js": stripe_js_url() if form.card_enabled else "",
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
     }

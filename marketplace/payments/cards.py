@@ -33,7 +33,7 @@ import stripe
 from django.db import transaction
 
 from marketplace.models import Payment, StripeCall
-from marketplace.payments import gateway, ledger
+from marketplace.payments import gateway, ledger, payouts
 from marketplace.payments.gateway import (  # noqa: F401  (re-exported for callers)
     CARD_UNAVAILABLE,
     CURRENCY,
@@ -140,6 +140,8 @@ def record_refund(payment: Payment, amount: Decimal, reference: str) -> bool:
         return False
     payment.refunded_amount = min(payment.captured_amount, payment.refunded_amount + amount)
     payment.save(update_fields=["refunded_amount", "updated_at"])
+    # The provider's share of this refund is taken back from their transfer, if they had one.
+    payouts.note_refund(payment, reference)
     if payment.refunded_amount >= payment.captured_amount:
         apply_status(payment, Status.REFUNDED)
     elif payment.refunded_amount > 0:
@@ -167,11 +169,8 @@ def locked(payment: Payment) -> Payment:
 # --- Attempts ---------------------------------------------------------------------------
 
 
-def _subject_key(payment_for) -> str:
-    """Stripe remembers keys per account: the creation time keeps two databases (a reset
-    development one, two staging sites sharing a test account) from both having "booking 1"."""
-    kind = "booking" if payment_for._meta.model_name == "booking" else "pool-pledge"
-    return f"{kind}-{payment_for.pk}-{payment_for.created_at:%Y%m%d%H%M%S%f}"
+# The base of a booking's or pledge's keys (shared with its payout's).
+_subject_key = payouts.subject_key
 
 
 def new_attempt(

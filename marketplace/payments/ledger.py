@@ -16,7 +16,17 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from marketplace.models import Booking, CreditNote, Invoice, LedgerEntry, Payment, Pledge
+from marketplace.models import (
+    Booking,
+    CreditNote,
+    Invoice,
+    LedgerEntry,
+    Payment,
+    PayoutEntry,
+    Pledge,
+    Transfer,
+    TransferReversal,
+)
 from matching.models import PERIODS_PER_YEAR, BudgetPeriod, Goal, SupportPlan
 
 Kind = LedgerEntry.Kind
@@ -182,6 +192,40 @@ def post_pool_invoice_refund(pledge: Pledge):
         f"pool-pledge-{pledge.pk}-refund",
         -pledge.amount,
         f"Share no longer owed: {pledge.pool.title}",
+    )
+
+
+# --- Payees' payouts ledger (kept apart from budget holders' spend) ----------------------
+
+
+def post_transfer(transfer: Transfer, description: str) -> tuple[PayoutEntry, bool]:
+    """Money sent to a payee's connected account, keyed by the Stripe transfer id."""
+    return PayoutEntry.objects.get_or_create(
+        kind=PayoutEntry.Kind.TRANSFER,
+        reference=transfer.stripe_transfer,
+        defaults={
+            "payee": transfer.payee,
+            "transfer": transfer,
+            "amount": transfer.amount,
+            "fee": transfer.fee,
+            "description": description[:300],
+        },
+    )
+
+
+def post_transfer_reversal(
+    reversal: TransferReversal, description: str
+) -> tuple[PayoutEntry, bool]:
+    """Money taken back from a payee for a refund, as a negative line keyed by the reversal id."""
+    return PayoutEntry.objects.get_or_create(
+        kind=PayoutEntry.Kind.REVERSAL,
+        reference=reversal.stripe_reversal,
+        defaults={
+            "payee": reversal.transfer.payee,
+            "transfer": reversal.transfer,
+            "amount": -abs(reversal.amount),
+            "description": f"Refund: {description}"[:300],
+        },
     )
 
 

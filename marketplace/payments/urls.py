@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from marketplace.payments import views, webhooks
+from marketplace.payments import payout_views, views, webhooks
 
 urlpatterns = [
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
@@ -13,4 +13,8 @@ urlpatterns = [
     path("statements/<int:plan_pk>/", views.statement, name="statement"),
     path("statements/<int:plan_pk>/csv/", views.statement_csv, name="statement_csv"),
     path("statements/<int:plan_pk>/print/", views.statement_print, name="statement_print"),
+    path("payouts/", payout_views.payouts_page, name="payouts"),
+    path("payouts/connect/", payout_views.payouts_connect, name="payouts_connect"),
+    path("payouts/return/", payout_views.payouts_return, name="payouts_return"),
+    path("payouts/csv/", payout_views.payouts_csv, name="payouts_csv"),
 ]

@@ -31,8 +31,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from marketplace.bookings import services as bookings
-from marketplace.models import Booking, Payment, Pledge, Pool, StripeEvent
-from marketplace.payments import cards
+from marketplace.models import Booking, Payment, PayoutAccount, Pledge, Pool, StripeEvent
+from marketplace.payments import cards, connect
 from marketplace.pools import money as pool_money
 
 logger = logging.getLogger(__name__)
@@ -171,6 +171,16 @@ def _setup_failed(setup: dict):
     return "noted: card setup failed", None
 
 
+def _account_updated(account: dict):
+    """A payee's connected account changed. Events can come late or twice, so the account is
+    read afresh from Stripe rather than trusting the snapshot in the event."""
+    known = PayoutAccount.objects.filter(stripe_account=account.get("id")).first()
+    if known is None or not isinstance(account.get("id"), str):
+        return "ignored: unknown connected account", None
+    refreshed = connect.refresh(known.user)
+    return f"payout account {connect.status_of(refreshed.user)}", None
+
+
 # The PaymentIntent status each event reports.
 EVENT_STATUS = {
     "payment_intent.amount_capturable_updated": "requires_capture",
@@ -188,4 +198,5 @@ HANDLERS = {
     "charge.dispute.created": _disputed,
     "setup_intent.setup_failed": _setup_failed,
     "setup_intent.succeeded": lambda setup: ("noted: card saved", None),
+    "account.updated": _account_updated,
 }

@@ -24,7 +24,7 @@ import logging
 from django.db import transaction
 
 from marketplace.models import Invoice, Payment, Pledge, Pool
-from marketplace.payments import cards, invoices, ledger
+from marketplace.payments import cards, invoices, ledger, payouts
 from marketplace.payments.gateway import OutcomeUnknown, PaymentError, atomic_keeping_calls
 from marketplace.pools import notices
 from marketplace.pools.records import (
@@ -215,6 +215,7 @@ def release(pledge: Pledge) -> bool:
         return True
 
 
+@payouts.then_settle
 @atomic_keeping_calls
 def refund(pledge: Pledge) -> Pledge:
     """Give back a taken share (the pool failed after funding, or was cancelled)."""
@@ -237,6 +238,7 @@ def _give_back_every_payment(pledge: Pledge) -> None:
         cards.settle_for_cancellation(payment)
 
 
+@payouts.then_settle
 def reconcile(pledge: Pledge) -> None:
     """Make the pledge's money agree with its story; safe to call any time, any number of times."""
     pledge.refresh_from_db()

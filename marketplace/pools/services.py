@@ -39,7 +39,7 @@ from accounts.representation import can_act_for
 from accounts.roles import Role
 from directory import ownership
 from marketplace.models import Pledge, Pool, PoolEvent
-from marketplace.payments import cards, invoices
+from marketplace.payments import cards, connect, invoices, payouts
 from marketplace.pools import money, notices
 from marketplace.pools.records import (  # noqa: F401  (the pools API, for views and tests)
     CARD,
@@ -228,8 +228,9 @@ def _check_pledge(pool: Pool, member, by, goal, method: str, payment_method, pay
             "(or ask whoever helps with your plan to add it), so the spend traces to your plan."
         )
     if method in (Method.CARD_HOLD, Method.CARD_SAVED):
-        if not cards.card_payments_enabled():
-            raise PoolError(cards.CARD_UNAVAILABLE)
+        refusal = connect.card_refusal(pool.listing)
+        if refusal:
+            raise PoolError(refusal)
         if not payment_method:
             raise PoolError("Enter your card details.")
     elif not payer_name.strip():
@@ -397,6 +398,9 @@ def settle(pool: Pool, *, now=None) -> Pool:
         for each in locked.pledges.filter(status=PledgeStatus.HELD):
             capture(each)
         locked.refresh_from_db()
+        # Every share settled: each pledge's money goes to the provider (payments.payouts).
+        for each in locked.pledges.filter(status=PledgeStatus.CAPTURED):
+            payouts.settle(each)
     elif locked.status in (Status.FAILED, Status.CANCELLED):
         money.unwind(locked)
     # Unless a failed capture has already turned it round (and told everyone so).

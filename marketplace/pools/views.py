@@ -21,6 +21,7 @@ from marketplace.enquiries.views import not_allowed
 from marketplace.forms import default_payment_route, funding_routes
 from marketplace.models import Pledge, Pool
 from marketplace.payments import cards as payments
+from marketplace.payments import connect
 from marketplace.payments.ledger import overspend_warning
 from marketplace.pools import services as pools
 from marketplace.pools.forms import JoinForm, PoolForm, PoolSearchForm
@@ -112,7 +113,8 @@ def pool_join(request, pk):
         for goal in goals
         if (warning := overspend_warning(goal, pool.price_per_place, share_taken_on, "your share"))
     ]
-    card_enabled = payments.card_payments_enabled()
+    card_refusal = connect.card_refusal(pool.listing)
+    card_enabled = not card_refusal
     route = default_payment_route(funding_routes(people), card_enabled)
     form = JoinForm(
         request.POST or None,
@@ -153,7 +155,7 @@ def pool_join(request, pk):
         "pool": pool,
         "form": form,
         "card_enabled": card_enabled,
-        "card_unavailable": payments.CARD_UNAVAILABLE,
+        "card_unavailable": card_refusal,
         "card_hold": pools.card_method_for(pool) == Pledge.Method.CARD_HOLD,
         "budget_warnings": budget_warnings,
     }

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -194,8 +196,64 @@ class Market:
         return bookings.deliver(self.accepted(route, **kwargs), by=self.owner)
 
 
+# --- Payees' connected accounts -----------------------------------------------------------
+
+
+def visit_onboarding(url: str, outcome: str = "enabled") -> str:
+    """Go through the fake Stripe's onboarding page as the provider would; returns where it
+    sends them back to."""
+    separator = "&" if "?" in url else "?"
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        urllib.request.build_opener(Stay).open(f"{url}{separator}outcome={outcome}", timeout=10)
+    except urllib.error.HTTPError as redirect:
+        return redirect.headers.get("Location", "")
+    return ""
+
+
+def connect_payee(user, outcome: str = "enabled"):
+    """Give a provider a connected account, as finishing Stripe's onboarding does.
+
+    With the fake Stripe configured: through Kith's own steps and the fake's
+    onboarding page. Without it: the record only (card payment is off anyway).
+    """
+    from marketplace.models import PayoutAccount
+    from marketplace.payments import connect
+
+    if django_settings.STRIPE_SECRET_KEY and django_settings.STRIPE_API_BASE:
+        url = connect.onboarding_link(
+            user,
+            return_url="http://testserver/marketplace/payouts/return/",
+            refresh_url="http://testserver/marketplace/payouts/",
+        )
+        visit_onboarding(url, outcome)
+        return connect.refresh(user)
+    enabled = outcome == "enabled"
+    account, _ = PayoutAccount.objects.update_or_create(
+        user=user,
+        defaults={
+            "stripe_account": f"acct_kithtest{user.pk}",
+            "details_submitted": True,
+            "charges_enabled": enabled,
+            "payouts_enabled": enabled,
+            "transfers_active": enabled,
+        },
+    )
+    return account
+
+
+def with_stripe_first(request) -> None:
+    """If the test uses the fake Stripe, set it up before people connect their accounts."""
+    if "stripe_test_settings" in request.fixturenames:
+        request.getfixturevalue("stripe_test_settings")
+
+
 @pytest.fixture
-def market(user_factory):
+def market(user_factory, request):
     person = user_factory(display_name="Sam Patel", roles=["budget_holder"])
     representative = user_factory(display_name="Aisha Patel", roles=["representative"])
     Representation.objects.create(
@@ -235,6 +293,8 @@ def market(user_factory):
         sessions=6,
         places=10,
     )
+    with_stripe_first(request)
+    connect_payee(owner)
     return Market(
         person=person,
         representative=representative,

@@ -17,6 +17,7 @@ from marketplace.payments import invoices, ledger
 from marketplace.pools import services as pools
 from marketplace.pools.services import PoolError
 
+from .conftest import with_stripe_first
 from .test_pools import make_world
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,8 @@ MANAGED = PaymentRoute.MANAGED_ACCOUNT
 
 
 @pytest.fixture
-def world(user_factory):
+def world(user_factory, request):
+    with_stripe_first(request)
     return make_world(user_factory)
 
 

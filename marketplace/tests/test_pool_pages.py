@@ -9,13 +9,15 @@ from django.utils import timezone
 from directory.factories import make_listing
 from marketplace.models import Pledge, Pool
 from marketplace.pools import services as pools
+from marketplace.tests.conftest import with_stripe_first
 from marketplace.tests.test_pools import PAYER, make_world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(user_factory):
+def world(user_factory, request):
+    with_stripe_first(request)
     return make_world(user_factory)
 
 

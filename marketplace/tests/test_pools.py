@@ -25,6 +25,8 @@ from marketplace.pools.services import PoolError
 from matching.models import Goal
 from matching.plans import create_plan
 
+from .conftest import connect_payee, with_stripe_first
+
 pytestmark = pytest.mark.django_db
 
 PAYER = "Stockport Direct Payments Support Service"
@@ -105,11 +107,13 @@ def make_world(user_factory) -> World:
         goal.outcomes.add(wellbeing)
         world.people.append(person)
         world.goals[person.pk] = goal
+    connect_payee(provider)
     return world
 
 
 @pytest.fixture
-def world(user_factory):
+def world(user_factory, request):
+    with_stripe_first(request)
     return make_world(user_factory)
 
 
