@@ -79,3 +79,7 @@ def register_out_of_date_menu_item():
     return OutOfDateMenuItem(
         "Out-of-date listings", "", name="out-of-date-listings", icon_name="time", order=270
     )
+
+
+# Moderators' safety pages (suspensions, checks) register their own hooks.
+from directory.safety import admin as safety_admin  # noqa: E402,F401
