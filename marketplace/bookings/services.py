@@ -40,7 +40,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.representation import can_act_for
+from directory.safety.records import is_suspended
 from marketplace.bookings import notices
+from marketplace.complaints.records import delivery_hold
 from marketplace.models import Booking, BookingEvent, Offer, Payment, PaymentRoute
 from marketplace.payments import cards, invoices
 from marketplace.payments.gateway import OutcomeUnknown, PaymentError, atomic_keeping_calls
@@ -232,6 +234,8 @@ def request_booking(
         raise BookingError(f"Sorry, {offer} can no longer be booked.")
     if offer.listing.owner_id is None:
         raise BookingError(f"Sorry, {offer.listing.title} cannot take bookings through Kith yet.")
+    if is_suspended(offer.listing):
+        raise BookingError(f"Sorry, {offer.listing.title} cannot take bookings at the moment.")
     if offer.price > MAX_OFFER_PRICE:
         raise BookingError(f"Sorry, {offer} cannot be booked through Kith at this price.")
     left = places_left(offer)
@@ -379,6 +383,8 @@ def deliver(booking: Booking, by, *, today=None) -> Booking:
         return booking
     if booking.status != Status.ACCEPTED:
         raise _refuse(booking, "marked as delivered")
+    if held := delivery_hold(booking):
+        raise BookingError(held)
     today = today or timezone.localdate()
     if booking.starts_on and booking.starts_on > today:
         raise BookingError(
@@ -426,6 +432,8 @@ def mark_paid(booking: Booking, by) -> Booking:
         return booking
     if booking.status != Status.DELIVERED:
         raise _refuse(booking, "marked as paid")
+    if held := delivery_hold(booking):
+        raise BookingError(held)
     if is_card(booking):
         if not _take_card_payment(booking, by):
             payment = current_payment(booking)
