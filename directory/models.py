@@ -613,7 +613,6 @@ class IndexUpdate(models.Model):
         ordering = ["next_try", "pk"]
 
 
-
 # --- Safety: suspensions and providers' checks (directory.safety) -------------------
 
 
@@ -698,5 +697,6 @@ class ListingCheck(models.Model):
     @property
     def is_insurance(self) -> bool:
         return self.kind != self.Kind.CQC
+
 
 from directory.search.records import ListingRecord, ListingRecordLocation  # noqa: E402,F401

@@ -39,9 +39,7 @@ def _moderators_only(request):
 def safety_index(request):
     _moderators_only(request)
     q = request.GET.get("q", "").strip()[:100]
-    found = (
-        ListingPage.objects.filter(title__icontains=q).order_by("title")[:FOUND] if q else None
-    )
+    found = ListingPage.objects.filter(title__icontains=q).order_by("title")[:FOUND] if q else None
     context = {
         "page_title": "Listing safety",
         "header_title": "Listing safety",
@@ -185,7 +183,9 @@ class SafetyMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_safety_menu_item():
-    return SafetyMenuItem("Listing safety", "", name="listing-safety", icon_name="warning", order=255)
+    return SafetyMenuItem(
+        "Listing safety", "", name="listing-safety", icon_name="warning", order=255
+    )
 
 
 @hooks.register("before_serve_page")

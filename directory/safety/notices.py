@@ -56,7 +56,8 @@ def lifted(suspension) -> None:
 def check_verified(check) -> None:
     listing = check.listing
     until = (
-        f", valid until {check.expires_on:%-d %B %Y}" if check.is_insurance and check.expires_on
+        f", valid until {check.expires_on:%-d %B %Y}"
+        if check.is_insurance and check.expires_on
         else ""
     )
     _to_owner(

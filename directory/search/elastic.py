@@ -563,9 +563,7 @@ def build_search(query: ListingQuery) -> Search:
     if CHECK_CQC in query.checks:
         filters.append(Q("exists", field="cqc_checked_on"))
     if CHECK_INSURANCE in query.checks:
-        filters.append(
-            Q("range", insurance_valid_until={"gte": timezone.localdate().isoformat()})
-        )
+        filters.append(Q("range", insurance_valid_until={"gte": timezone.localdate().isoformat()}))
     must_not = [Q("terms", id=list(query.exclude_ids))] if query.exclude_ids else []
     must = [_term_query(term) for term in query.terms]
     es_query = Q("bool", must=must, filter=filters, must_not=must_not)

@@ -27,7 +27,6 @@ logger = logging.getLogger("directory.search")
 
 def live_listings():
     from directory.models import ListingPage
-
     from directory.safety.records import suspended_listing_ids
 
     return (

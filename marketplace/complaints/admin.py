@@ -103,7 +103,9 @@ def escalate(request, pk):
     except complaints.ComplaintError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The complaint is marked as passed on. Both sides have been told.")
+        messages.success(
+            request, "The complaint is marked as passed on. Both sides have been told."
+        )
     return redirect("complaints_moderation:detail", complaint.pk)
 
 

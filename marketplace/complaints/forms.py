@@ -17,8 +17,9 @@ class ComplaintForm(forms.Form):
     kind = forms.ChoiceField(
         label="What do you want to tell us?",
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether the provider did not come or you want to "
-                        "complain."},
+        error_messages={
+            "required": "Choose whether the provider did not come or you want to complain."
+        },
     )
     category = forms.ChoiceField(
         label="If it is a complaint, what is it about?",

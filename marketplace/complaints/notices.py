@@ -49,15 +49,22 @@ def made(complaint: Complaint) -> None:
 
     def send():
         if owner is not None:
-            notify(owner, Event.COMPLAINT_MADE, subject=subject, body=body, url=_link(complaint),
-                   context=ids)
+            notify(
+                owner,
+                Event.COMPLAINT_MADE,
+                subject=subject,
+                body=body,
+                url=_link(complaint),
+                context=ids,
+            )
         queue = reverse("complaints_moderation:queue")
         for moderator in moderators():
             notify(
                 moderator,
                 Event.COMPLAINT_MADE,
-                subject="A no-show was reported on Kith" if no_show else
-                "A complaint was made on Kith",
+                subject="A no-show was reported on Kith"
+                if no_show
+                else "A complaint was made on Kith",
                 body="It is waiting in the complaints queue.",
                 url=queue,
                 context=ids,
@@ -82,8 +89,10 @@ def answered(complaint: Complaint) -> None:
 
 
 def _noun(complaint: Complaint) -> str:
-    return "report that they did not come" if complaint.kind == Complaint.Kind.NO_SHOW else (
-        "complaint"
+    return (
+        "report that they did not come"
+        if complaint.kind == Complaint.Kind.NO_SHOW
+        else ("complaint")
     )
 
 
@@ -107,20 +116,32 @@ def closed(complaint: Complaint) -> None:
         owner_subject = f"The complaint about {booking.offer.title} is resolved: {outcome}"
     if complaint.kind == Complaint.Kind.NO_SHOW and complaint.status == Complaint.Status.RESOLVED:
         if complaint.outcome == Complaint.Outcome.UPHELD:
-            body += " The booking cannot be marked as delivered; it can be cancelled, which " \
+            body += (
+                " The booking cannot be marked as delivered; it can be cancelled, which "
                 "releases any money held."
+            )
         else:
             body += " The booking can now be marked as delivered."
     ids = {"complaint": complaint.pk}
 
     def send():
         notify_person(
-            booking.person, Event.COMPLAINT_CLOSED, subject=subject, body=body,
-            url=_link(complaint), context=ids,
+            booking.person,
+            Event.COMPLAINT_CLOSED,
+            subject=subject,
+            body=body,
+            url=_link(complaint),
+            context=ids,
         )
         owner = booking.offer.listing.owner
         if owner is not None:
-            notify(owner, Event.COMPLAINT_CLOSED, subject=owner_subject, body=body,
-                   url=_link(complaint), context=ids)
+            notify(
+                owner,
+                Event.COMPLAINT_CLOSED,
+                subject=owner_subject,
+                body=body,
+                url=_link(complaint),
+                context=ids,
+            )
 
     _later(send)
