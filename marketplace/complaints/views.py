@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -81,13 +80,17 @@ def complaint_detail(request, pk):
 @require_POST
 def complaint_answer(request, pk):
     complaint = complaints.get_complaint_for(request.user, pk)
+    if not bookings.is_owner(request.user, complaint.booking):
+        return not_allowed(
+            request,
+            "You cannot answer this complaint",
+            "Only the provider who owns this listing can answer.",
+        )
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _detail(request, complaint, form, status=400)
     try:
         complaints.answer(complaint, request.user, form.cleaned_data["text"])
-    except PermissionDenied as denied:
-        return not_allowed(request, "You cannot answer this complaint", str(denied))
     except complaints.ComplaintError as error:
         form.add_error(None, str(error))
         return _detail(request, complaint, form, status=409)
