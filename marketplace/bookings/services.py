@@ -432,8 +432,8 @@ def mark_paid(booking: Booking, by) -> Booking:
         return booking
     if booking.status != Status.DELIVERED:
         raise _refuse(booking, "marked as paid")
-    if held := delivery_hold(booking):
-        raise BookingError(held)
+    if is_card(booking) and (held := delivery_hold(booking)):
+        raise BookingError(held)  # an invoice paid elsewhere is still recorded
     if is_card(booking):
         if not _take_card_payment(booking, by):
             payment = current_payment(booking)

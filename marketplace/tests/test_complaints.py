@@ -289,3 +289,9 @@ def test_upheld_no_show_on_a_card_booking_is_cancelled_and_the_hold_released(
     assert stripe_api.v1.payment_intents.retrieve(payment.stripe_payment_intent).status == (
         "canceled"
     )
+
+
+def test_an_invoice_paid_elsewhere_is_still_recorded_while_a_no_show_is_open(market, no_stripe):
+    booking = market.delivered(MANAGED)
+    complaints.make_complaint(booking, market.person, NO_SHOW, WORDS)
+    assert bookings.mark_paid(booking, by=market.owner).status == Booking.Status.PAID
