@@ -836,6 +836,10 @@ def kwargs_for(name, route, ids):
     about = {
         "matching:referral_detail": "referral",
         "matching:referral_action": "referral",
+        # Under plan/ but about a referral: without these they got the plan's id, which
+        # matched the referral's only when both tables' ids started together.
+        "matching:referral_message": "referral",
+        "matching:referral_contact_consent": "referral",
         "matching:shortlist_detail": "shortlist",
         "matching:shortlist_share": "shortlist",
         "matching:shortlist_item_remove": "shortlist",

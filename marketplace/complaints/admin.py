@@ -12,10 +12,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import include, path, reverse
+from django.urls import include, path
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from marketplace.complaints import services as complaints
 from marketplace.complaints.forms import EscalateForm, ResolveForm
@@ -127,19 +126,15 @@ def register_complaint_urls():
     ]
 
 
-class ComplaintsMenuItem(MenuItem):
-    """Moderators only, with how many complaints wait."""
-
-    def is_shown(self, request):
-        return is_moderator(request.user)
-
-    def render_component(self, request):
-        count = complaints.open_complaints().count()
-        self.label = f"Complaints ({count})" if count else "Complaints"
-        self.url = reverse("complaints_moderation:queue")
-        return super().render_component(request)
-
-
 @hooks.register("register_admin_menu_item")
 def register_complaints_menu_item():
-    return ComplaintsMenuItem("Complaints", "", name="complaints", icon_name="warning", order=245)
+    from marketplace.wagtail_hooks import ModeratorMenuItem
+
+    return ModeratorMenuItem(
+        "Complaints",
+        "complaints_moderation:queue",
+        lambda: complaints.open_complaints().count(),
+        name="complaints",
+        icon_name="warning",
+        order=245,
+    )
