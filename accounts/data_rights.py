@@ -98,6 +98,7 @@ def _plan_data(plan: SupportPlan) -> dict:
             }
             for entry in plan.stage_history.select_related("entered_by")
         ],
+        "contingency_plan": _contingency_data(plan),
         "goals": [],
         "shortlists_shared_with_you": [],
         "access_log": [
@@ -150,6 +151,19 @@ def _plan_data(plan: SupportPlan) -> dict:
             }
         )
     return data
+
+
+def _contingency_data(plan: SupportPlan) -> dict:
+    """The plan's crisis section: who to call, back-up support, what helps."""
+    contingency = _model("matching.ContingencyPlan").objects.filter(plan=plan).first()
+    if contingency is None:
+        return {}
+    return {
+        "who_to_call": contingency.who_to_call,
+        "back_up_support": contingency.backup_support,
+        "what_helps": contingency.what_helps,
+        "last_changed_at": contingency.updated_at,
+    }
 
 
 def _enquiry_data(enquiry, only_sender=None) -> dict:
@@ -280,6 +294,22 @@ def personal_data(user, now: datetime | None = None) -> dict:
             }
             for booking in Booking.objects.filter(person=user).select_related("offer__listing")
         ],
+        "complaints_you_made": [
+            {
+                "about": f"{complaint.booking.offer.title} with "
+                f"{complaint.booking.offer.listing.title}",
+                "kind": complaint.get_kind_display(),
+                "category": complaint.get_category_display(),
+                "what_happened": complaint.what_happened,
+                "made_at": complaint.made_at,
+                "status": complaint.get_status_display(),
+                "providers_answer": complaint.answer,
+                "moderators_note": complaint.moderator_note,
+            }
+            for complaint in _model("marketplace.Complaint")
+            .objects.filter(made_by=user)
+            .select_related("booking__offer__listing")
+        ],
         "payments": _rows(
             _model("marketplace.Payment").objects.filter(person=user),
             "amount",
@@ -364,6 +394,7 @@ SECTION_HEADINGS = {
     "your_messages_in_other_conversations": "Messages you sent in other conversations",
     "messages_sent_count": "How many messages you have sent",
     "bookings": "Your bookings",
+    "complaints_you_made": "Problems you reported with bookings",
     "payments": "Your card payments",
     "invoices": "Invoices for your bookings",
     "spend_statement": "Your spending statement",

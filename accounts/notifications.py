@@ -60,6 +60,12 @@ class Event(models.TextChoices):
     MESSAGE_RECEIVED = "message_received", "You get a message"
     LISTING_CLAIM_RECEIVED = "listing_claim_received", "Someone asks to help manage your listing"
     LISTING_CLAIM_DECIDED = "listing_claim_decided", "Your request to manage a listing is answered"
+    COMPLAINT_MADE = "complaint_made", "A no-show or complaint is reported"
+    COMPLAINT_ANSWERED = "complaint_answered", "A provider answers a complaint"
+    COMPLAINT_CLOSED = "complaint_closed", "A moderator resolves or passes on a complaint"
+    LISTING_SUSPENDED = "listing_suspended", "Your listing is suspended or back"
+    CHECKS_VERIFIED = "checks_verified", "A moderator looks at your checks"
+    CHECKS_EXPIRING = "checks_expiring", "Your insurance is running out"
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,28 @@ EVENTS: dict[str, EventInfo] = {
     ),
     Event.LISTING_CLAIM_DECIDED: EventInfo(
         "A moderator or owner answers your request to manage a listing.", "Your listings"
+    ),
+    Event.COMPLAINT_MADE: EventInfo(
+        "For providers, PAs and moderators: someone reports a no-show or complains about a "
+        "booking.",
+        "Safety",
+    ),
+    Event.COMPLAINT_ANSWERED: EventInfo(
+        "The provider or PA answers a complaint you made.", "Safety"
+    ),
+    Event.COMPLAINT_CLOSED: EventInfo(
+        "A moderator resolves a complaint you made or that is about you, or passes it on.",
+        "Safety",
+    ),
+    Event.LISTING_SUSPENDED: EventInfo(
+        "For owners: a moderator takes your listing out of the directory, or puts it back.",
+        "Your listing",
+    ),
+    Event.CHECKS_VERIFIED: EventInfo(
+        "For owners: a moderator checks your CQC registration or insurance.", "Your listing"
+    ),
+    Event.CHECKS_EXPIRING: EventInfo(
+        "For owners: your insurance runs out within 30 days, or has run out.", "Your listing"
     ),
 }
 

@@ -232,6 +232,7 @@ def remove_plan(plan) -> int:
                 getattr(goal, field).clear()
         for related in (plan.funding, plan.stage_history, plan.shortlists, plan.access_log):
             changed += related.all().delete()[0]
+        changed += _model("matching.ContingencyPlan").objects.filter(plan=plan).delete()[0]
         changed += (
             type(plan)
             .objects.filter(pk=plan.pk)

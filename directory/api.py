@@ -31,6 +31,7 @@ from rest_framework.views import APIView, exception_handler
 from directory import geo, taxonomy, vocab_cache
 from directory.models import Category, ListingKind, Outcome, PriceUnit
 from directory.search import (
+    CHECK_FILTERS,
     DEFAULT_PAGE_SIZE,
     DEFAULT_RADIUS_KM,
     MAX_PAGE_SIZE,
@@ -46,7 +47,7 @@ from kith.throttling import AnonThrottle, UserThrottle
 # The database backend could, but both backends must answer the same way.
 MAX_RESULT_WINDOW = 10_000
 
-REPEATABLE_PARAMS = ("outcome", "category", "kind")
+REPEATABLE_PARAMS = ("outcome", "category", "kind", "checked")
 SINGLE_PARAMS = ("q", "postcode", "radius_km", "page", "page_size")
 MAX_QUERY_CHARS = 200  # what the search log keeps; longer text is not a search phrase
 _SHOW_CHARS = 40  # how much of a bad value an error message repeats back
@@ -231,6 +232,12 @@ class ListingSearchParamsSerializer(serializers.Serializer):
         required=False,
         default=(),
     )
+    checked = SlugListField(
+        known_slugs=lambda: CHECK_FILTERS,
+        unknown_message="'{value}' is not a check. Choose from " + ", ".join(CHECK_FILTERS) + ".",
+        required=False,
+        default=(),
+    )
     postcode = serializers.CharField(required=False, default=None)
     radius_km = serializers.FloatField(required=False, default=DEFAULT_RADIUS_KM)
     page = serializers.IntegerField(required=False, default=1, min_value=1)
@@ -279,6 +286,7 @@ class ListingSearchParamsSerializer(serializers.Serializer):
             outcomes=data["outcome"],
             categories=data["category"],
             kinds=data["kind"],
+            checks=data["checked"],
             origin=place.point if place else None,
             radius_km=data["radius_km"],
             page=data["page"],
@@ -340,6 +348,18 @@ class ListingSerializer(serializers.Serializer):
     last_confirmed = serializers.DateField(
         allow_null=True, help_text="When the owner last said these details are right."
     )
+    cqc_checked_on = serializers.DateField(
+        allow_null=True,
+        help_text="When a Kith moderator checked the listing's CQC registration; null if never.",
+    )
+    insurance_checked_on = serializers.DateField(
+        allow_null=True,
+        help_text="When a Kith moderator checked the listing's insurance; null if never.",
+    )
+    insurance_valid_until = serializers.DateField(
+        allow_null=True,
+        help_text="The last day the checked insurance covers (in the past: expired).",
+    )
     url = serializers.SerializerMethodField()
 
     @extend_schema_field(PriceSerializer(allow_null=True))
@@ -383,6 +403,9 @@ class ListingSerializer(serializers.Serializer):
             if summary.places_available is None
             else int(summary.places_available),
             "last_confirmed": last_confirmed or None,
+            "cqc_checked_on": summary.cqc_checked_on or None,
+            "insurance_checked_on": summary.insurance_checked_on or None,
+            "insurance_valid_until": summary.insurance_valid_until or None,
             "url": self.get_url(summary),
         }
 
@@ -460,6 +483,16 @@ LISTING_PARAMETERS = [
         explode=True,
         enum=ListingKind.values,
         description=f"Kind of listing; repeat for any of several. {KIND_DESCRIPTION}.",
+    ),
+    OpenApiParameter(
+        "checked",
+        str,
+        many=True,
+        explode=True,
+        enum=list(CHECK_FILTERS),
+        description="Only listings with these checks verified by a Kith moderator; repeat for "
+        "all of several. `cqc`: CQC registration checked; `insurance`: insurance checked and "
+        "still in date.",
     ),
     OpenApiParameter(
         "postcode",

@@ -6,6 +6,7 @@ from django import forms
 
 from directory import geo
 from directory.models import Category, ListingKind, Outcome
+from directory.search.query import CHECK_FILTERS
 
 # People think in miles; most look within 10 miles of home, almost all within 25.
 MILES_CHOICES = (1, 3, 5, 10, 15, 25, 50)
@@ -13,7 +14,7 @@ DEFAULT_MILES = 10
 MILES_FIELD_CHOICES = [(m, f"Within {m} mile{'' if m == 1 else 's'}") for m in MILES_CHOICES]
 
 # The fields that narrow a search (as opposed to saying where it is centred).
-FILTER_FIELDS = ("q", "outcome", "category", "kind")
+FILTER_FIELDS = ("q", "outcome", "category", "kind", "checked")
 
 
 def wider_miles(miles: int) -> int | None:
@@ -72,6 +73,16 @@ class DirectorySearchForm(forms.Form):
         required=False,
         choices=[("", "Anyone")] + list(ListingKind.choices),
         error_messages={"invalid_choice": "Choose who offers it from the list."},
+    )
+
+    checked = forms.MultipleChoiceField(
+        label="Only providers with checks",
+        required=False,
+        choices=list(CHECK_FILTERS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Checked by a Kith moderator against the CQC register or the insurance "
+        "certificate.",
+        error_messages={"invalid_choice": "Choose the checks from the list."},
     )
 
     def __init__(self, data=None, *args, **kwargs):

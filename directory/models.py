@@ -736,4 +736,90 @@ class ListingClaim(models.Model):
         return self.email_confirmed_at is not None
 
 
+# --- Safety: suspensions and providers' checks (directory.safety) -------------------
+
+
+class ListingSuspension(models.Model):
+    """A moderator took a listing out of the directory at once, and why.
+
+    While a suspension is open (``lifted_at`` empty) the listing is out of
+    search and cannot be booked or enquired about, without waiting for Wagtail
+    publishing. Lifting it keeps the row, with the moderator's note, as history.
+    """
+
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="suspensions")
+    reason = models.TextField(max_length=2000, help_text="Shown to the listing's owner.")
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    suspended_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lift_note = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-suspended_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="one_open_suspension_per_listing",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.listing} suspended {self.suspended_at:%Y-%m-%d}"
+
+
+class ListingCheck(models.Model):
+    """A check a provider or PA gives (CQC registration, insurance), verified by a moderator.
+
+    The owner enters the details; a moderator verifies them and records when
+    and how (for example "looked up on the CQC register"). A new entry of the
+    same kind replaces the old one once it is verified; until then the older
+    verified check is still what people see.
+    """
+
+    class Kind(models.TextChoices):
+        CQC = "cqc", "CQC registration"
+        EMPLOYERS_LIABILITY = "employers_liability", "Employer's liability insurance"
+        PUBLIC_LIABILITY = "public_liability", "Public liability insurance"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Waiting for a moderator"
+        VERIFIED = "verified", "Checked by a moderator"
+        REJECTED = "rejected", "Could not be checked"
+
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="safety_checks")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    reference = models.CharField(
+        max_length=100,
+        help_text="The CQC location or provider ID, or the insurer and policy number.",
+    )
+    expires_on = models.DateField(null=True, blank=True, help_text="Insurance: valid until.")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_on = models.DateField(null=True, blank=True)
+    how_checked = models.CharField(max_length=300, blank=True)
+    expiry_reminded_on = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["listing", "kind", "-entered_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.listing}"
+
+    @property
+    def is_insurance(self) -> bool:
+        return self.kind != self.Kind.CQC
+
+
 from directory.search.records import ListingRecord, ListingRecordLocation  # noqa: E402,F401

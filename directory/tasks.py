@@ -28,3 +28,11 @@ def send_confirm_reminders() -> int:
     from directory import moderation
 
     return moderation.send_confirm_reminders()
+
+
+@task()
+def remind_expiring_checks() -> int:
+    """Tell owners whose checked insurance runs out within 30 days (once per policy)."""
+    from directory.safety import services
+
+    return services.remind_expiring()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from directory import claim_views, owner_views, views
+from directory.safety import views as safety_views
 
 app_name = "directory"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("my-listings/new/<str:kind>/", owner_views.create_listing, name="owner_create"),
     path("my-listings/<int:pk>/edit/", owner_views.edit_listing, name="owner_edit"),
     path("my-listings/<int:pk>/confirm/", owner_views.confirm_listing, name="owner_confirm"),
+    path("my-listings/<int:pk>/checks/", safety_views.listing_checks, name="listing_checks"),
     path("confirm/<str:token>/", owner_views.confirm_by_link, name="confirm_by_link"),
     # Claiming: "Is this you? Manage this listing" (directory.claims).
     path("my-listings/claim/<int:pk>/", claim_views.claim_listing, name="claim_listing"),

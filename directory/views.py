@@ -16,7 +16,7 @@ from django.urls import reverse
 from directory import geo
 from directory.forms import DEFAULT_MILES, FILTER_FIELDS, DirectorySearchForm, wider_miles
 from directory.models import Outcome
-from directory.search import ListingQuery
+from directory.search import CHECK_FILTERS, ListingQuery
 from directory.search import search as search_directory
 from directory.search_log import log_search
 from directory.templatetags.directory_tags import kind_label, miles_away
@@ -44,6 +44,7 @@ def search(request):
         outcomes=tuple(outcome.slug for outcome in data["outcome"]),
         categories=(data["category"].slug,) if data["category"] else (),
         kinds=(data["kind"],) if data["kind"] else (),
+        checks=tuple(data["checked"]),
         origin=place.point if place else None,
         radius_km=geo.miles_to_km(miles),
         page=_page_number(request),
@@ -89,6 +90,7 @@ def _active_filters(data) -> list[str]:
         names.append(data["category"].name)
     if data["kind"]:
         names.append(kind_label(data["kind"]))
+    names += [CHECK_FILTERS[check] for check in data["checked"]]
     return names
 
 

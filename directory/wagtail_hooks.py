@@ -101,3 +101,7 @@ class ClaimsMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_claims_menu_item():
     return ClaimsMenuItem("Listing claims", "", name="listing-claims", icon_name="user", order=271)
+
+
+# Moderators' safety pages (suspensions, checks) register their own hooks.
+from directory.safety import admin as safety_admin  # noqa: E402,F401

@@ -48,6 +48,12 @@ PERIODIC_TASKS: list[Periodic] = [
         "directory.tasks.send_confirm_reminders",
         description="Ask owners to confirm listings not confirmed for 90 days.",
     ),
+    Periodic(
+        "remind_expiring_checks",
+        timedelta(days=1),
+        "directory.tasks.remind_expiring_checks",
+        description="Tell owners whose checked insurance runs out within 30 days.",
+    ),
 ]
 
 

@@ -775,3 +775,83 @@ class Pledge(models.Model):
                 name="one_held_pledge_per_member",
             )
         ]
+
+
+# --- Complaints and no-shows (marketplace.complaints) ---------------------------
+
+
+class Complaint(models.Model):
+    """The person's side reports a no-show or complains about a booking.
+
+    The provider may answer once, in writing; a moderator resolves it or
+    escalates it. Statuses move along ``marketplace.complaints.records.COMPLAINT_TRANSITIONS``.
+    A no-show that is not resolved stops the booking being marked delivered.
+    """
+
+    class Kind(models.TextChoices):
+        NO_SHOW = "no_show", "The provider did not come"
+        COMPLAINT = "complaint", "A complaint"
+
+    class Category(models.TextChoices):
+        NO_SHOW = "no_show", "Did not come"
+        LATE = "late", "Late or left early"
+        QUALITY = "quality", "The support was not what was agreed"
+        CONDUCT = "conduct", "How I was treated"
+        SAFETY = "safety", "I felt unsafe, or something harmful happened"
+        MONEY = "money", "Money or charges"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the provider's answer"
+        ANSWERED = "answered", "Answered by the provider"
+        RESOLVED = "resolved", "Resolved"
+        ESCALATED = "escalated", "Passed on by a moderator"
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Upheld"
+        NOT_UPHELD = "not_upheld", "Not upheld"
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="complaints")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    category = models.CharField(max_length=10, choices=Category.choices)
+    what_happened = models.TextField(max_length=5000)
+    made_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    made_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    answer = models.TextField(max_length=5000, blank=True)
+    answered_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    moderator_note = models.TextField(max_length=5000, blank=True)
+    closed_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+        constraints = [
+            # Reporting the same thing twice while it is being looked at is one complaint.
+            models.UniqueConstraint(
+                fields=["booking", "kind"],
+                condition=models.Q(status__in=["open", "answered", "escalated"]),
+                name="one_live_complaint_per_booking_and_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} about booking {self.booking_id}"
+
+
+class ComplaintEvent(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("marketplace.adverts.urls")),
     path("", include("marketplace.reviews.urls")),
     path("", include("marketplace.payments.urls")),
+    path("", include("marketplace.complaints.urls")),
     path("", include("marketplace.bookings.urls")),
     path("", include("marketplace.places.urls")),
     path("pools/", include("marketplace.pools.urls")),

@@ -147,3 +147,7 @@ def register_reviews_menu_item():
         icon_name="comment",
         order=260,
     )
+
+
+# The complaints queue registers its own hooks.
+from marketplace.complaints import admin as complaints_admin  # noqa: E402,F401

@@ -399,3 +399,46 @@ for _through in (PhraseRule.outcomes.through, PhraseRule.categories.through):
     m2m_changed.connect(
         _phrase_rule_terms_changed, sender=_through, dispatch_uid=f"phrase_rule_m2m_{_through}"
     )
+
+
+class ContingencyPlan(models.Model):
+    """What to do in a crisis or when support falls through: part of the support plan.
+
+    Who to call, the back-up support arranged, and what helps (and what does
+    not) when things go wrong, in the person's words. Seen and changed by
+    whoever may see the plan (``matching.access``), and each look by someone
+    else is in the plan's access log.
+    """
+
+    plan = models.OneToOneField(SupportPlan, on_delete=models.CASCADE, related_name="contingency")
+    who_to_call = models.TextField(
+        "who to call",
+        max_length=3000,
+        blank=True,
+        help_text="Names, how they are related to you and their phone numbers, in the order "
+        "to try them. For example: Aisha (daughter) 07700 900123, then Stockport Council's "
+        "out-of-hours team 0161 718 2118.",
+    )
+    backup_support = models.TextField(
+        "back-up support",
+        max_length=3000,
+        blank=True,
+        help_text="Who steps in if your PA or provider cannot come, and how to reach them.",
+    )
+    what_helps = models.TextField(
+        "what helps",
+        max_length=3000,
+        blank=True,
+        help_text="What helps you when things go wrong, and anything people should not do.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    def __str__(self):
+        return f"Contingency plan for {self.plan}"
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.who_to_call or self.backup_support or self.what_helps)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from matching import views
+from matching import contingency, views
 
 urlpatterns = [
     path("", views.my_plan, name="my_plan"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/stage/", views.plan_stage, name="plan_stage"),
     path("<int:pk>/brokerage/", views.plan_brokerage, name="plan_brokerage"),
     path("<int:pk>/details/", views.plan_details, name="plan_details"),
+    path("<int:pk>/contingency/", contingency.plan_contingency, name="plan_contingency"),
     path("<int:pk>/goals/new/", views.goal_new, name="goal_new"),
     path("<int:pk>/goals/<int:goal_pk>/edit/", views.goal_edit, name="goal_edit"),
     path("<int:pk>/goals/<int:goal_pk>/delete/", views.goal_delete, name="goal_delete"),

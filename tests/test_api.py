@@ -86,6 +86,10 @@ RESULT_KEYS = {
     "price",
     "places_available",
     "last_confirmed",
+    # Checks a Kith moderator verified (directory.safety), dates or null.
+    "cqc_checked_on",
+    "insurance_checked_on",
+    "insurance_valid_until",
     "url",
 }
 
@@ -234,6 +238,9 @@ def test_a_result_has_exactly_the_contract_fields(client, stockport):
         "price": {"amount": "5.50", "unit": "session"},
         "places_available": 12,
         "last_confirmed": "2025-03-14",
+        "cqc_checked_on": None,
+        "insurance_checked_on": None,
+        "insurance_valid_until": None,
         "url": "http://testserver/directory/grand-central-pools/",
     }
     assert pools["location"]["lat"] == pytest.approx(53.405, abs=0.01)
@@ -562,6 +569,7 @@ def test_the_openapi_schema_documents_the_directory_endpoints_and_validates(clie
         "outcome",
         "category",
         "kind",
+        "checked",
         "postcode",
         "radius_km",
         "page",

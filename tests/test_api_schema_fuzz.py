@@ -35,6 +35,9 @@ RESULT_KEYS = {
     "price",
     "places_available",
     "last_confirmed",
+    "cqc_checked_on",
+    "insurance_checked_on",
+    "insurance_valid_until",
     "url",
 }
 
@@ -203,6 +206,7 @@ def test_the_fuzzed_parameters_are_the_documented_ones():
         "outcome",
         "category",
         "kind",
+        "checked",
         "postcode",
         "radius_km",
         "page",

@@ -243,6 +243,14 @@ EXPECTED = {
         "GET": "L   405 405 405 405 405 405 405 405 405 405 405",
         "POST": "L   404 404 404 404 404 404 404 404 404 404 404",
     },
+    "directory:listing_checks": {
+        "GET": "L    404  404  404  404  404  404  200  404  404  404  404",
+        "POST": "L    404  404  404  404  404  404  400  404  404  404  404",
+    },
+    "matching:plan_contingency": {
+        "GET": "L    200  404  200  404  200  404  404  404  404  404  404",
+        "POST": "L    R    404  R    404  R    404  404  404  404  404  404",
+    },
     # --- Support plans -------------------------------------------------------------------
     "matching:my_plan": {
         "GET": "L   200 200 200 200 200 200 200 200 200 200 200",
@@ -690,6 +698,18 @@ EXPECTED_MARKETPLACE = {
         "GET": "L   405 405 405 405 405 405 405 405 405 405 405",
         "POST": "L   404 404 404 404 404 404 404 404 404 404 404",
     },
+    "marketplace:complaint_new": {
+        "GET": "L    200  404  200  404  404  404  403  404  404  404  404",
+        "POST": "L    400  404  400  404  404  404  403  404  404  404  404",
+    },
+    "marketplace:complaint_detail": {
+        "GET": "L    200  404  200  404  404  404  200  404  404  404  404",
+        "POST": "L    405  405  405  405  405  405  405  405  405  405  405",
+    },
+    "marketplace:complaint_answer": {
+        "GET": "L    405  405  405  405  405  405  405  405  405  405  405",
+        "POST": "L    403  404  403  404  404  404  400  404  404  404  404",
+    },
 }
 
 
@@ -811,6 +831,23 @@ def world():
     enquiry = enquiries.start_enquiry(
         listing, holder, holder, "Lessons", "Do you have a hoist for the pool?"
     )
+    # An accepted booking with a no-show reported, for the complaint pages.
+    from marketplace.complaints import services as complaints
+
+    accepted = bookings.accept(
+        bookings.request_booking(
+            offer,
+            holder,
+            by=holder,
+            payment_route=PaymentRoute.MANAGED_ACCOUNT,
+            goal=goal,
+            payer_name="Stockport Direct Payments Support Service",
+        ),
+        by=provider,
+    )
+    complaint = complaints.make_complaint(
+        accepted, holder, "no_show", "Nobody came to the pool on Saturday."
+    )
     users = {
         "holder": holder,
         "other_holder": other_holder,
@@ -837,6 +874,8 @@ def world():
         "representation": Representation.objects.get(representative=representative).pk,
         "offer": offer.pk,
         "booking": booking.pk,
+        "accepted_booking": accepted.pk,
+        "complaint": complaint.pk,
         "enquiry": enquiry.pk,
         "message": enquiry.messages.first().pk,
         "missing": missing,
@@ -849,6 +888,10 @@ def kwargs_for(name, route, ids):
     about = {
         "matching:referral_detail": "referral",
         "matching:referral_action": "referral",
+        # Under plan/ but about a referral: without these they got the plan's id, which
+        # matched the referral's only when both tables' ids started together.
+        "matching:referral_message": "referral",
+        "matching:referral_contact_consent": "referral",
         "matching:shortlist_detail": "shortlist",
         "matching:shortlist_share": "shortlist",
         "matching:shortlist_item_remove": "shortlist",
@@ -871,6 +914,9 @@ def kwargs_for(name, route, ids):
         "marketplace:statement": "plan",
         "marketplace:statement_csv": "plan",
         "marketplace:statement_print": "plan",
+        "marketplace:complaint_detail": "complaint",
+        "marketplace:complaint_answer": "complaint",
+        "directory:listing_checks": "listing",
     }.get(name)
     values = {}
     for key in _parameters(route):
@@ -887,7 +933,7 @@ def kwargs_for(name, route, ids):
         elif key in ("ulo_page_id", "listing_id"):
             values[key] = ids[about or "listing"]
         elif key == "booking_id":
-            values[key] = ids["booking"]
+            values[key] = ids["accepted_booking" if "complaint" in name else "booking"]
         elif key == "message_id":
             values[key] = ids["message"]
         elif key == "action":

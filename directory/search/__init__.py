@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from directory.search.query import (
+    CHECK_FILTERS,
     DEFAULT_PAGE_SIZE,
     DEFAULT_RADIUS_KM,
     MAX_PAGE_SIZE,
@@ -26,6 +27,7 @@ from directory.search.query import (
 logger = logging.getLogger("directory.search")
 
 __all__ = [
+    "CHECK_FILTERS",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_RADIUS_KM",
     "MAX_PAGE_SIZE",

@@ -40,10 +40,13 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.utils import timezone
 
 from directory import geo
 from directory.freshness import STALE_SCORE_FACTOR
 from directory.search.query import (
+    CHECK_CQC,
+    CHECK_INSURANCE,
     DECAY_AT_SCALE,
     DECAY_SCALE_KM,
     FIELD_BOOSTS,
@@ -166,6 +169,10 @@ class DatabaseBackend:
             q &= term_q
         if query.exclude_ids:
             q &= ~Q(**{f"{prefix}listing_id__in": list(query.exclude_ids)})
+        if CHECK_CQC in query.checks:
+            q &= Q(**{f"{prefix}cqc_checked_on__isnull": False})
+        if CHECK_INSURANCE in query.checks:
+            q &= Q(**{f"{prefix}insurance_valid_until__gte": timezone.localdate()})
         return q
 
     def text_score(self, query: ListingQuery):
@@ -479,4 +486,11 @@ def summary_from_record(record, locations, origin, distance_km, score) -> Listin
         languages=record.language_list,
         offers_backup_cover=record.offers_backup_cover,
         stale=record.stale,
+        cqc_checked_on=_iso(record.cqc_checked_on),
+        insurance_checked_on=_iso(record.insurance_checked_on),
+        insurance_valid_until=_iso(record.insurance_valid_until),
     )
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None

@@ -61,6 +61,8 @@ from directory import elasticsearch, geo
 from directory.freshness import STALE_SCORE_FACTOR
 from directory.search import SearchUnavailable
 from directory.search.query import (
+    CHECK_CQC,
+    CHECK_INSURANCE,
     DECAY_AT_SCALE,
     DECAY_SCALE_KM,
     FIELD_BOOSTS,
@@ -151,6 +153,10 @@ class ListingDocument(Document):
     places_available = Integer()
     last_confirmed = Date()
     stale = Boolean()  # "may be out of date": ranks lower (directory.freshness)
+    # Verified checks (directory.safety): the "only checked providers" filter.
+    cqc_checked_on = Date()
+    insurance_checked_on = Date()
+    insurance_valid_until = Date()
     url_path = Keyword(index=False, doc_values=False)
     locations = GeoPoint(multi=True)
     # What may be shown for each location (a sector for a PA), in the listing's order.
@@ -554,6 +560,10 @@ def build_search(query: ListingQuery) -> Search:
                 locations=_point(query.origin),
             )
         )
+    if CHECK_CQC in query.checks:
+        filters.append(Q("exists", field="cqc_checked_on"))
+    if CHECK_INSURANCE in query.checks:
+        filters.append(Q("range", insurance_valid_until={"gte": timezone.localdate().isoformat()}))
     must_not = [Q("terms", id=list(query.exclude_ids))] if query.exclude_ids else []
     must = [_term_query(term) for term in query.terms]
     es_query = Q("bool", must=must, filter=filters, must_not=must_not)
@@ -683,6 +693,9 @@ def summary_from_source(source: dict, origin, score: float) -> ListingSummary:
         languages=list(source.get("languages") or []),
         offers_backup_cover=bool(source.get("offers_backup_cover")),
         stale=bool(source.get("stale")),
+        cqc_checked_on=source.get("cqc_checked_on"),
+        insurance_checked_on=source.get("insurance_checked_on"),
+        insurance_valid_until=source.get("insurance_valid_until"),
     )
 
 

@@ -27,12 +27,20 @@ logger = logging.getLogger("directory.search")
 
 def live_listings():
     from directory.models import ListingPage
+    from directory.safety.records import suspended_listing_ids
 
     return (
         ListingPage.objects.live()
+        # A suspended listing leaves search at once (directory.safety).
+        .exclude(pk__in=suspended_listing_ids())
         .select_related("locale")
         .prefetch_related(
-            "outcomes", "categories", "languages", "accessibility_features", "locations"
+            "outcomes",
+            "categories",
+            "languages",
+            "accessibility_features",
+            "locations",
+            "safety_checks",
         )
     )
 

@@ -26,6 +26,15 @@ def distance_decay(distance_km: float) -> float:
     return math.exp(-(distance_km**2) / (2 * sigma_squared))
 
 
+# The verified checks a search can ask for (directory.safety).
+CHECK_CQC = "cqc"
+CHECK_INSURANCE = "insurance"
+CHECK_FILTERS = {
+    CHECK_CQC: "CQC registration checked",
+    CHECK_INSURANCE: "Insurance checked and in date",
+}
+
+
 class SortOrder:
     RELEVANCE = "relevance"
     DISTANCE = "distance"
@@ -51,6 +60,9 @@ class ListingQuery:
     # that a plan without a postcode gets the best-fitting listings, not the
     # first ones in the alphabet.
     rank_by_fit: bool = False
+    # Only listings with these checks verified by a moderator (CHECK_FILTERS):
+    # "cqc" (CQC registration), "insurance" (insurance still in date).
+    checks: tuple[str, ...] = ()
 
     @property
     def terms(self) -> list[str]:
@@ -103,6 +115,10 @@ class ListingSummary:
     languages: list[str] = field(default_factory=list)
     offers_backup_cover: bool = False
     stale: bool = False  # "may be out of date" (directory.freshness)
+    # Verified checks (directory.safety), ISO dates or None.
+    cqc_checked_on: str | None = None
+    insurance_checked_on: str | None = None
+    insurance_valid_until: str | None = None
 
     @property
     def distance_miles(self) -> float | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models, transaction
 
 from directory import freshness
+from directory.safety.records import checks_document
 
 
 def _pipe(values) -> str:
@@ -42,6 +43,11 @@ class ListingRecord(models.Model):
     # "May be out of date": not confirmed for STALE_AFTER_DAYS (directory.freshness).
     # Ranks lower in both backends; past HIDDEN_AFTER_DAYS there is no record at all.
     stale = models.BooleanField(default=False)
+    # Checks a moderator verified (directory.safety): the dates people see, and
+    # what the "only checked providers" filter reads (insurance: still in date).
+    cqc_checked_on = models.DateField(null=True)
+    insurance_checked_on = models.DateField(null=True)
+    insurance_valid_until = models.DateField(null=True)
     url_path = models.CharField(max_length=500)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -70,6 +76,9 @@ class ListingRecord(models.Model):
             places_available=doc["places_available"],
             last_confirmed=doc["last_confirmed"],
             stale=doc.get("stale", False),
+            cqc_checked_on=doc.get("cqc_checked_on"),
+            insurance_checked_on=doc.get("insurance_checked_on"),
+            insurance_valid_until=doc.get("insurance_valid_until"),
             url_path=doc["url_path"],
         )
 
@@ -119,6 +128,7 @@ def listing_document(page) -> dict:
         "places_available": page.places_available,
         "last_confirmed": page.last_confirmed.isoformat() if page.last_confirmed else None,
         "stale": freshness.is_stale(page.last_confirmed, page.reminded_at),
+        **checks_document(page),
         "url_path": page.url or f"/directory/{page.slug}/",
         "locations": [
             {"postcode": loc.public_postcode, "lat": loc.lat, "lng": loc.lng}

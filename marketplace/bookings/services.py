@@ -43,7 +43,9 @@ from django.utils import timezone
 
 from accounts.representation import can_act_for
 from directory import ownership
+from directory.safety.records import is_suspended
 from marketplace.bookings import notices
+from marketplace.complaints.records import delivery_hold
 from marketplace.models import Booking, BookingEvent, Offer, Payment, PaymentRoute
 from marketplace.payments import cards, connect, invoices, payouts
 from marketplace.payments.gateway import OutcomeUnknown, PaymentError, atomic_keeping_calls
@@ -222,6 +224,8 @@ def request_booking(
         raise BookingError(f"Sorry, {offer} can no longer be booked.")
     if not ownership.has_owner(offer.listing):
         raise BookingError(f"Sorry, {offer.listing.title} cannot take bookings through Kith yet.")
+    if is_suspended(offer.listing):
+        raise BookingError(f"Sorry, {offer.listing.title} cannot take bookings at the moment.")
     if payment_route == PaymentRoute.CARD:
         refusal = connect.card_refusal(offer.listing)
         if refusal:
@@ -375,6 +379,8 @@ def deliver(booking: Booking, by, *, today=None) -> Booking:
         return booking
     if booking.status != Status.ACCEPTED:
         raise _refuse(booking, "marked as delivered")
+    if held := delivery_hold(booking):
+        raise BookingError(held)
     today = today or timezone.localdate()
     if booking.starts_on and booking.starts_on > today:
         raise BookingError(
@@ -423,6 +429,8 @@ def mark_paid(booking: Booking, by) -> Booking:
         return booking
     if booking.status != Status.DELIVERED:
         raise _refuse(booking, "marked as paid")
+    if is_card(booking) and (held := delivery_hold(booking)):
+        raise BookingError(held)  # an invoice paid elsewhere is still recorded
     if is_card(booking):
         if not _take_card_payment(booking, by):
             payment = current_payment(booking)

@@ -35,6 +35,7 @@ from accounts.representation import can_act_for, represented_people
 from accounts.roles import Role
 from directory import ownership
 from directory.models import ListingPage
+from directory.safety.records import is_suspended
 from marketplace.models import Enquiry, Message, MessageReport
 
 # Email carries no more of someone's words than this; the rest is on the site.
@@ -150,6 +151,8 @@ def why_cannot_enquire(user, listing: ListingPage) -> str:
             f"{listing.title} has no one on Kith to read messages yet. "
             "Use the contact details on the listing instead."
         )
+    if is_suspended(listing):
+        return f"{listing.title} cannot be messaged through Kith at the moment."
     people = [p for p in budget_holders_for(user) if not ownership.manages(p, listing)]
     if not people:
         if ownership.manages(user, listing):
