@@ -38,12 +38,14 @@ demo: migrate
 ## Serve Kith on http://127.0.0.1:$(PORT) with SQLite and demo data. A task worker
 ## (db_worker), the scheduler (run_scheduled) and, unless STRIPE_SECRET_KEY is set,
 ## Kith's fake Stripe (kith/demo_stripe.py: test cards, no real money) run alongside
-## and stop with it.
+## and stop with it. Demo listing owners get a connected account on the fake Stripe in the
+## background (connect_demo_payees), so card payment and payouts work in the demo.
 run: demo
 	@stripe_env=$$($(PY) -m kith.demo_stripe start) && eval "$$stripe_env"; \
-	trap 'kill $$worker $$scheduler $$FAKE_STRIPE_PID 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$worker $$scheduler $$payees $$FAKE_STRIPE_PID 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py db_worker --no-reload --interval 2 --verbosity 0 & worker=$$!; \
 	$(PY) manage.py run_scheduled & scheduler=$$!; \
+	$(PY) manage.py connect_demo_payees & payees=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Run the whole test suite (PostgreSQL/Elasticsearch tests skip unless their URLs are set).

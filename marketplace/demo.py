@@ -5,7 +5,10 @@ Idempotent: an offer is recognised by its listing and title, the plan by its per
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 
@@ -114,3 +117,64 @@ def ensure_demo_plan():
     plan.practitioner = User.objects.filter(email=DEMO_PRACTITIONER).first()
     plan.save(update_fields=["practitioner"])
     return plan
+
+
+# --- Getting paid in the demo --------------------------------------------------------
+
+
+def fake_stripe_in_use() -> bool:
+    """Whether Kith talks to a fake Stripe on this machine (``make run``), never a real one."""
+    from django.conf import settings
+
+    from kith.config import stripe_test_mode
+
+    base = urlsplit(settings.STRIPE_API_BASE or "")
+    return stripe_test_mode(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE) and (
+        base.hostname in ("127.0.0.1", "localhost", "::1")
+    )
+
+
+def _finish_onboarding(url: str) -> None:
+    """Go through the fake Stripe's onboarding page as the owner would (no redirect followed)."""
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        urllib.request.build_opener(Stay).open(url, timeout=10).close()
+    except urllib.error.HTTPError as answer:
+        if answer.code not in (301, 302, 303, 307):
+            raise
+
+
+def connect_demo_payees(say=print) -> int:
+    """Give every demo listing owner who cannot yet receive money a connected account on
+    Kith's fake Stripe, through Kith's own Connect steps and the fake's onboarding page, so
+    card payment is offered in the demo and payouts reach them. Returns how many were
+    connected. Does nothing unless the fake Stripe is in use."""
+    from directory.demo import demo_owners
+    from marketplace.payments import connect
+
+    if not fake_stripe_in_use():
+        say("Demo payouts: no fake Stripe in use, so no demo owner was connected.")
+        return 0
+    waiting = [user for user in demo_owners() if not connect.can_receive(user)]
+    base = settings_base_url()
+    for done, user in enumerate(waiting, start=1):
+        url = connect.onboarding_link(
+            user,
+            return_url=f"{base}/marketplace/payouts/return/",
+            refresh_url=f"{base}/marketplace/payouts/",
+        )
+        _finish_onboarding(url)
+        connect.refresh(user)
+        if done % 100 == 0 or done == len(waiting):
+            say(f"Demo payouts: {done} of {len(waiting)} demo owners can now be paid by card.")
+    return len(waiting)
+
+
+def settings_base_url() -> str:
+    from django.conf import settings
+
+    return (getattr(settings, "KITH_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/")

@@ -84,15 +84,14 @@ def demo_owners(listings: int = DEFAULT_LISTINGS):
     owners from ``owners.py``, as loaded in this database: the one list to
     use for anything each demo owner needs, such as somewhere to be paid.
     """
-    from directory.models import DirectoryIndexPage, ListingPage
+    from directory.models import DirectoryIndexPage, ListingManager, ListingPage
 
     slugs = [spec.slug for spec in listing_specs(listings)]
     index = DirectoryIndexPage.objects.first()
     if index is None:
         return get_user_model().objects.none()
-    owned = (
-        ListingPage.objects.child_of(index)
-        .filter(slug__in=slugs, owner__isnull=False)
-        .values("owner_id")
-    )
+    listings = ListingPage.objects.child_of(index).filter(slug__in=slugs)
+    owned = ListingManager.objects.filter(
+        role=ListingManager.Role.OWNER, listing__in=listings
+    ).values("person_id")
     return get_user_model().objects.filter(pk__in=owned).order_by("email")

@@ -21,6 +21,7 @@ from directory.demo.owners import CHAINS, ROLE_FOR_KIND, chain_of, needs_owner
 from directory.models import ListingManager, ListingPage
 from directory.tests import test_demo as demo_fixtures
 from marketplace.models import Offer
+from marketplace.tests import conftest as money_fixtures
 
 # test_demo's module fixture: the first SMALL listings, loaded once for this module.
 SMALL = demo_fixtures.SMALL
@@ -217,3 +218,35 @@ def test_owners_reminders_to_confirm_are_recorded_not_emailed_on_first_start(dem
     assert not reminded.filter(reminded_at__isnull=True).exists()
     send_confirm_reminders()  # what the scheduler runs when make run starts
     assert not [m for m in mailoutbox if m.to[0] not in role_emails]
+
+
+# --- Getting paid in the demo (make run's connect_demo_payees) --------------------------
+
+localstripe = money_fixtures.localstripe
+stripe_test_settings = money_fixtures.stripe_test_settings
+
+
+def test_every_demo_owner_is_connected_on_the_fake_stripe_once(demo, stripe_test_settings):
+    from marketplace.demo import connect_demo_payees
+    from marketplace.payments import connect
+
+    owners = list(demo_owners())
+    assert len(owners) >= 5
+    said = []
+    assert connect_demo_payees(said.append) == len(owners)
+    assert all(connect.can_receive(owner) for owner in owners)
+    assert connect.status_of(owners[0]) == connect.ENABLED
+    assert said[-1] == (
+        f"Demo payouts: {len(owners)} of {len(owners)} demo owners can now be paid by card."
+    )
+    assert connect_demo_payees(said.append) == 0
+
+
+def test_demo_owners_are_never_connected_on_a_real_stripe(demo, settings):
+    from marketplace.demo import connect_demo_payees
+
+    settings.STRIPE_SECRET_KEY = "sk_test_kith_demo"
+    settings.STRIPE_API_BASE = ""
+    said = []
+    assert connect_demo_payees(said.append) == 0
+    assert said == ["Demo payouts: no fake Stripe in use, so no demo owner was connected."]
