@@ -17,9 +17,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from directory import ownership
 from directory.demo import DEMO_PASSWORD, load_demo
 from directory.models import ListingPage
-from marketplace.demo import ensure_demo_offers, ensure_demo_plan
+from marketplace.demo import connect_demo_payees, ensure_demo_offers, ensure_demo_plan
 from marketplace.models import Booking, Payment
 from marketplace.tests import conftest as money_fixtures
 from matching.models import Goal
@@ -45,6 +46,7 @@ def demo_market(settings, stripe_test_settings):
         csp["DIRECTIVES"][directive] = [*csp["DIRECTIVES"][directive], stripe_test_settings]
     settings.CONTENT_SECURITY_POLICY = csp
     load_demo(listings=8)
+    connect_demo_payees(lambda line: None)  # as make run does beside the server
     ensure_demo_offers()
     plan = ensure_demo_plan()
     goal = Goal.objects.create(
@@ -54,7 +56,7 @@ def demo_market(settings, stripe_test_settings):
         budget_period="month",
     )
     pools = ListingPage.objects.get(title="Grand Central Pools")
-    assert pools.owner.email == "karen.shaw@example.org"
+    assert ownership.account_holder(pools).email == "karen.shaw@example.org"
     return plan, goal, pools
 
 
@@ -67,6 +69,12 @@ def assert_test_mode_banner(page):
     assert banner.count() == 1
     assert banner.inner_text().startswith(BANNER)
     assert banner.is_visible()
+
+
+def payout_summary(page) -> dict[str, str]:
+    """The payouts page's summary list, label to amount."""
+    rows = page.locator("dl.summary-list").nth(1).locator("div")
+    return {row.locator("dt").inner_text(): row.locator("dd").inner_text() for row in rows.all()}
 
 
 def statement_line(page, goal) -> list[str]:
@@ -115,6 +123,15 @@ def test_demo_journey_book_pay_by_typed_test_card_deliver_and_refund(browser_pag
     page.get_by_role("button", name=f"Mark as delivered {OFFER} for Maureen").click()
     assert "the card payment has been taken" in main_text(page)
 
+    # Karen's payouts page: the £45 went to her connected account.
+    page.goto("/marketplace/payouts/")
+    assert payout_summary(page) == {
+        "Owed to you, not yet sent": "£0.00",
+        "Transferred to you": "£45.00",
+        "Taken back for refunds": "£0.00",
+        "Received, after refunds": "£45.00",
+    }
+
     # Maureen sees it paid, and £45 spent on her swimming line.
     sign_in(page, "maureen@example.org")
     page.goto("/marketplace/bookings/")
@@ -132,6 +149,12 @@ def test_demo_journey_book_pay_by_typed_test_card_deliver_and_refund(browser_pag
     page.get_by_label("Reason (optional)").fill("Pool closed for two weeks")
     page.get_by_role("button", name=f"Refund {OFFER} for Maureen").click()
     assert "£15.00 has been refunded in all" in main_text(page)
+    # The same share of the refund is taken back from Karen's transfer.
+    page.goto("/marketplace/payouts/")
+    summary = payout_summary(page)
+    assert summary["Taken back for refunds"] == "£15.00"
+    assert summary["Received, after refunds"] == "£30.00"
+    assert "minus £15.00" in main_text(page)
 
     sign_in(page, "maureen@example.org")
     page.goto(f"/marketplace/statements/{plan.pk}/")
