@@ -322,6 +322,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Only Kith's public API is documented, not Wagtail's internal admin API.
     "PREPROCESSING_HOOKS": ["kith.api_schema.public_endpoints_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kith.api_schema.empty_query_values_allowed",
+    ],
 }
 
 # --- Security ---------------------------------------------------------------
