@@ -132,54 +132,19 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 180) -> 
     raise SystemExit(f"gunicorn did not answer {url} within {seconds:.0f} s.")
 
 
-def prepare(n: int, seed: int) -> tuple[list, int]:
-    """Migrate, write n listings' snapshots and index them; (sectors, first search-log id)."""
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from benchmarks.search import (
-        clean_up,
-        greater_manchester_sectors,
-        index_in_elasticsearch,
-        synthetic_documents,
-        write_snapshots,
+def data_step(*args: str) -> str:
+    """Run a step of benchmarks/load_data.py in its own process (Django and its database
+    clients stay out of this one, which gevent has patched); its last line of output."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load_data.py"), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
     )
-    from directory import elasticsearch, geo, taxonomy
-    from directory.models import SearchLog
-
-    if reason := elasticsearch.unreachable_reason():
-        raise SystemExit(f"Elasticsearch cannot be reached: {reason}")
-    call_command("migrate", "--noinput", verbosity=0)
-    sectors = greater_manchester_sectors(geo)
-    clean_up(n)
-    snapshot_s = write_snapshots(synthetic_documents(n, sectors, random.Random(seed)))
-    index_s, _ = index_in_elasticsearch(synthetic_documents(n, sectors, random.Random(seed)), n)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE directory_listingrecord, directory_listingrecordlocation")
-    print(
-        f"{n:,} listings: snapshots written in {snapshot_s:.0f} s, indexed in {index_s:.0f} s "
-        f"(Elasticsearch {elasticsearch.server_version()}, PostgreSQL "
-        f"{connection.pg_version // 10000})",
-        flush=True,
-    )
-    OUTCOMES[:] = [slug for slug, _ in taxonomy.OUTCOMES]
-    first_log = SearchLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    connection.close()
-    return sectors, first_log
-
-
-def clean(n: int, first_log: int) -> None:
-    from django_tasks.backends.database.models import DBTaskResult
-
-    from benchmarks.search import clean_up
-    from directory.models import SearchLog
-
-    clean_up(n)
-    SearchLog.objects.filter(pk__gt=first_log).delete()
-    DBTaskResult.objects.all().delete()
+    lines = result.stdout.strip().splitlines()
+    print("\n".join(lines[:-1]), flush=True)
+    return lines[-1] if lines else ""
 
 
 def start_server(args, env, started: list) -> str:
@@ -225,7 +190,27 @@ def stop(process: subprocess.Popen | None) -> None:
         process.wait()
 
 
-def run_locust(host: str, args) -> tuple[Environment, list[float]]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children still running."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            pids += [
+                int(child)
+                for task in Path(f"/proc/{current}/task").iterdir()
+                for child in (task / "children").read_text().split()
+            ]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run_locust(host: str, args, server_pid: int) -> tuple[Environment, list[float]]:
     Person.wait_time = constant_throughput(args.rate)
     env = Environment(user_classes=[Person], host=host, events=events)
     runner = env.create_local_runner()
@@ -244,12 +229,13 @@ def run_locust(host: str, args) -> tuple[Environment, list[float]]:
     runner.start(args.users, spawn_rate=args.spawn_rate)
     gevent.sleep(args.users / args.spawn_rate)
     env.stats.reset_all()  # timed from when every user is running
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), cpu_seconds(server_pid)
     gevent.sleep(args.duration)
-    elapsed = time.monotonic() - started
+    elapsed, server_cpu = time.monotonic() - started, cpu_seconds(server_pid) - cpu_before
     runner.stop()
     sampler.kill()
     env.runner_elapsed = elapsed
+    env.server_cpu = server_cpu
     return env, loads
 
 
@@ -282,6 +268,14 @@ def report(env: Environment, loads: list[float], load_before: tuple, args) -> No
         + "/".join(f"{x:.2f}" for x in load_before)
         + (f", during: mean {statistics.mean(loads):.2f}, max {max(loads):.2f}" if loads else "")
     )
+    if total.num_requests:
+        cpu_ms = env.server_cpu * 1000 / total.num_requests
+        print(
+            f"gunicorn's CPU time: {cpu_ms:.0f} ms a request ({env.server_cpu:.0f} s over the "
+            f"run), so {os.cpu_count()} idle CPUs would serve at most about "
+            f"{(os.cpu_count() or 1) * 1000 / cpu_ms:.0f} requests/s before PostgreSQL's and "
+            "Elasticsearch's own share"
+        )
     print(
         f"target: >= {TARGET_RPS} requests/s at p95 <= {TARGET_P95_MS} ms; "
         f"measured {rps:.0f} requests/s at p95 {p95:.0f} ms"
@@ -315,21 +309,25 @@ def main() -> int:
     os.environ["ELASTICSEARCH_INDEX_PREFIX"] = index_prefix
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kith.settings")
 
-    sectors, first_log = prepare(args.listings, args.seed)
+    from benchmarks.search import greater_manchester_sectors
+    from directory import geo, taxonomy  # plain Python: no Django needed
+
+    first_log = data_step("prepare", str(args.listings), str(args.seed))
+    OUTCOMES[:] = [slug for slug, _ in taxonomy.OUTCOMES]
     rng = random.Random(args.seed)
     # People type full postcodes, sectors and outward codes.
-    for sector, _ in rng.sample(sectors, 200):
+    for sector, _ in rng.sample(greater_manchester_sectors(geo), 200):
         PLACES.append(rng.choice([sector + "AB"[rng.randint(0, 1)] + "X", sector, sector[:-2]]))
     load_before = os.getloadavg()
     processes = []
     try:
         host = start_server(args, server_env(index_prefix), processes)
-        env, loads = run_locust(host, args)
+        env, loads = run_locust(host, args, processes[0].pid)
     finally:
         for process in processes:
             stop(process)
         if not args.keep:
-            clean(args.listings, first_log)
+            data_step("clean", str(args.listings), first_log)
     report(env, loads, load_before, args)
     return 0
 
