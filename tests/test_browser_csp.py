@@ -209,12 +209,12 @@ def kith():
             "/account/",
             reverse("marketplace:enquiry_detail", args=[enquiry.pk]),
             reverse("matching:plan_detail", args=[plan.pk]),
+            reverse("matching:access_log", args=[plan.pk]),
         ],
         practitioner: [
             reverse("matching:practitioner_home"),
             reverse("matching:practitioner_plan", args=[plan.pk]),
             reverse("matching:practitioner_search", args=[plan.pk]) + "?postcode=SK1+3XE&miles=10",
-            reverse("matching:access_log", args=[plan.pk]),
         ],
         ulo_staff: [reverse("matching:referral_inbox")],
         provider: [
