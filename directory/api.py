@@ -455,7 +455,7 @@ KIND_DESCRIPTION = "; ".join(f"`{kind.value}`: {kind.label.lower()}" for kind in
 LISTING_PARAMETERS = [
     OpenApiParameter(
         "q",
-        {"type": "string", "maxLength": MAX_QUERY_CHARS},
+        {"type": "string", "maxLength": MAX_QUERY_CHARS, "pattern": r"^[^\x00]*$"},
         description="Words to look for in the name, summary, description and taxonomy "
         f"(up to {MAX_QUERY_CHARS} characters). With text, results are ordered by relevance "
         "blended with distance.",

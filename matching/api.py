@@ -164,9 +164,16 @@ class PreferencesSerializer(serializers.Serializer):
         return _check_slugs([v.lower() for v in value], Language, "a language code we know")
 
 
-@extend_schema_field({"type": "string", "pattern": r"\S", "maxLength": GOAL_TEXT_MAX_LENGTH})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^[^\x00]*[^\x00\s][^\x00]*$",
+        "maxLength": GOAL_TEXT_MAX_LENGTH,
+    }
+)
 class GoalTextField(StrictCharField):
-    """Words, not only spaces; at most GOAL_TEXT_MAX_LENGTH characters once trimmed."""
+    """Words, not only spaces, and no NUL characters; at most GOAL_TEXT_MAX_LENGTH
+    characters once trimmed."""
 
 
 class GoalSerializer(serializers.Serializer):
