@@ -12,6 +12,7 @@ STAMP := $(VENV)/.installed
 # Tests run on every core (pytest-xdist); PYTEST_ARGS= runs them one after another.
 PYTEST_ARGS ?= -n auto
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: run test lint format bench demo migrate clean services-start services-stop mutation
 
@@ -28,6 +29,10 @@ $(STAMP): pyproject.toml | $(PY)
 $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
 	@touch $@ $(STAMP)
+
+$(BENCH_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	@touch $@ $(TEST_STAMP) $(STAMP)
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
@@ -61,7 +66,7 @@ format: $(TEST_STAMP)
 	$(VENV)/bin/ruff format .
 
 ## Benchmarks print figures; they need the services (see scripts/services/).
-bench: $(TEST_STAMP)
+bench: $(BENCH_STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 ## Mutation testing of the money modules with mutmut ([tool.mutmut] in pyproject.toml lists

@@ -450,12 +450,35 @@ def search_page(query: ListingQuery) -> SearchPage:
     return page
 
 
+# The postcode rules, stated in the OpenAPI schema for every postcode the API takes.
+# "uk-postcode" is Kith's own format: a postcode of the shape ``pattern`` that the
+# offline postcode data can place (Great Britain; not BT, GY, JE or IM).
+POSTCODE_RULES = (
+    "Any case, spaces optional (`sk13xe`). It must be in England, Scotland or Wales and "
+    "known to our postcode data (Ordnance Survey Code-Point Open); anything else answers 400 "
+    "with a message saying why."
+)
+POSTCODE_SCHEMA = {
+    "type": "string",
+    "format": "uk-postcode",
+    # Empty (or only spaces) means no postcode: search anywhere.
+    "pattern": r"^\s*$|" + geo.POSTCODE_PATTERN,
+    "example": "SK1 3XE",
+}
+RADIUS_SCHEMA = {
+    "type": "number",
+    "minimum": 0,
+    "exclusiveMinimum": True,
+    "maximum": MAX_RADIUS_KM,
+    "default": DEFAULT_RADIUS_KM,
+}
+
 KIND_DESCRIPTION = "; ".join(f"`{kind.value}`: {kind.label.lower()}" for kind in ListingKind)
 
 LISTING_PARAMETERS = [
     OpenApiParameter(
         "q",
-        str,
+        {"type": "string", "maxLength": MAX_QUERY_CHARS, "pattern": r"^[^\x00]*$"},
         description="Words to look for in the name, summary, description and taxonomy "
         f"(up to {MAX_QUERY_CHARS} characters). With text, results are ordered by relevance "
         "blended with distance.",
@@ -496,21 +519,15 @@ LISTING_PARAMETERS = [
     ),
     OpenApiParameter(
         "postcode",
-        str,
+        POSTCODE_SCHEMA,
         description="A UK postcode (`SK1 3XE`), sector (`SK1 3`) or outward code (`SK1`) to "
-        "search around. Results then carry `distance_km`, none lies beyond `radius_km`, and "
-        "without `q` they come nearest first.",
+        f"search around. {POSTCODE_RULES} Results then carry `distance_km`, none lies beyond "
+        "`radius_km`, and without `q` they come nearest first.",
         examples=[OpenApiExample("Stockport", value="SK1 3XE")],
     ),
     OpenApiParameter(
         "radius_km",
-        {
-            "type": "number",
-            "minimum": 0,
-            "exclusiveMinimum": True,
-            "maximum": MAX_RADIUS_KM,
-            "default": DEFAULT_RADIUS_KM,
-        },
+        RADIUS_SCHEMA,
         description=f"How far from `postcode` to look, in km (default {DEFAULT_RADIUS_KM:g}, "
         "about 10 miles). Ignored without a postcode.",
     ),

@@ -46,6 +46,7 @@ from geopy.distance import EARTH_RADIUS
 
 __all__ = [
     "KM_PER_MILE",
+    "POSTCODE_PATTERN",
     "Place",
     "PostcodeError",
     "bounding_box",
@@ -70,6 +71,14 @@ _OUTWARD_RE = re.compile(_OUTWARD)
 _FULL_RE = re.compile(_OUTWARD + r"[0-9][A-Z]{2}")
 _SECTOR_DIGIT_RE = re.compile(r"[0-9]")
 _MAX_INPUT_CHARS = 16  # "EC1A 1BB" is 8; leave room for stray spaces
+
+# What ``normalise_postcode`` accepts, as one regular expression in a syntax
+# JSON Schema (and so the API's OpenAPI schema) understands: an outward code,
+# optionally followed by a sector digit or a full inward code, in any case,
+# with spaces around. Only a postcode the data knows is placed (``locate``).
+POSTCODE_PATTERN = (
+    r"^\s*(?:[A-Za-z]{1,2}[0-9][A-Za-z0-9]?|[Gg][Ii][Rr])(?:\s*[0-9][A-Za-z]{2}|\s+[0-9])?\s*$"
+)
 _SHOW_CHARS = 20
 
 # Areas that are UK postcodes but not in Code-Point Open (Great Britain only).

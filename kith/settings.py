@@ -332,6 +332,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Only Kith's public API is documented, not Wagtail's internal admin API.
     "PREPROCESSING_HOOKS": ["kith.api_schema.public_endpoints_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kith.api_schema.empty_query_values_allowed",
+    ],
 }
 
 # --- Security ---------------------------------------------------------------
@@ -350,6 +354,17 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
     SECURE_HSTS_PRELOAD = HTTPS
+    if not HTTPS:
+        # Plain HTTP (docker-compose.yml on http://localhost) cannot have HSTS, an HTTPS
+        # redirect or secure-only cookies, so Django's four warnings about them are expected
+        # there. kith.W002 (directory/checks.py) warns instead when such a site answers to a
+        # host name other than localhost, where they would matter.
+        SILENCED_SYSTEM_CHECKS = [
+            "security.W004",
+            "security.W008",
+            "security.W012",
+            "security.W016",
+        ]
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

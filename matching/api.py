@@ -7,19 +7,126 @@ e.g. ``goals[0].budget.amount``.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+import re
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from directory import geo
-from directory.api import ERROR_RESPONSES, ErrorSerializer, ListingSerializer, PublicAPIView
+from directory import geo, taxonomy
+from directory.api import (
+    ERROR_RESPONSES,
+    POSTCODE_RULES,
+    POSTCODE_SCHEMA,
+    RADIUS_SCHEMA,
+    ErrorSerializer,
+    ListingSerializer,
+    PublicAPIView,
+)
 from directory.models import Category, Language, Outcome
 from directory.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM
 from directory.search_log import log_match
+from kith.params import MAX_ID
+from kith.parsers import JSONParser
 from matching.engine import DAY_NAMES, Budget, GoalSpec, match_plan
 from matching.models import GOAL_TEXT_MAX_LENGTH
 
 MAX_GOALS = 20
+MAX_POUNDS = 9_999_999  # a budget's amount has at most 7 digits of pounds
+AMOUNT_PATTERN = r"^[0-9]{1,7}(\.[0-9]{1,2})?$"
+_AMOUNT_RE = re.compile(AMOUNT_PATTERN)
+
+
+# --- JSON types, as the schema states them -------------------------------------
+# DRF's fields read a request leniently ("16" as a number, 1 or "yes" as true,
+# 5 as text). The match API takes JSON only, so each value must come as the
+# JSON type its schema says, and anything else is a 400 naming the field.
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictFloatField(serializers.FloatField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "pattern": AMOUNT_PATTERN, "example": "300.00"},
+            {"type": "integer", "minimum": 0, "maximum": MAX_POUNDS},
+        ],
+        "description": 'Pounds: text with up to two decimals ("300.00") or a whole number.',
+    }
+)
+class PoundsField(serializers.DecimalField):
+    """An amount of money: "300.00" or 300, never a float (which cannot hold pence exactly)."""
+
+    default_error_messages = {
+        "invalid": 'Enter an amount in pounds, like "300.00".',
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=9, decimal_places=2, min_value=0, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (str, int)):
+            self.fail("invalid")
+        if isinstance(data, str) and not _AMOUNT_RE.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(POSTCODE_SCHEMA)
+class PostcodeField(StrictCharField):
+    """A postcode, or nothing (empty or spaces) for a search anywhere."""
+
+
+@extend_schema_field(RADIUS_SCHEMA)
+class RadiusField(StrictFloatField):
+    pass
+
+
+class SlugField(StrictCharField):
+    """A vocabulary slug; the schema lists the vocabulary, the serializer checks it."""
+
+    def __init__(self, vocabulary, **kwargs):
+        self.slugs = [slug for slug, _ in vocabulary]
+        super().__init__(**kwargs)
+
+
+class SlugFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "matching.api.SlugField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "enum": self.target.slugs}
 
 
 def _check_slugs(values, model, what: str):
@@ -31,19 +138,23 @@ def _check_slugs(values, model, what: str):
 
 
 class BudgetSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=0)
+    amount = PoundsField()
     period = serializers.ChoiceField(choices=["week", "month", "year", "one-off"], default="year")
 
 
 class PreferencesSerializer(serializers.Serializer):
-    languages = serializers.ListField(child=serializers.CharField(max_length=10), required=False)
+    languages = serializers.ListField(
+        child=SlugField(taxonomy.LANGUAGES, max_length=10),
+        required=False,
+        help_text="Language codes the person would like support in.",
+    )
     days = serializers.ListField(
         child=serializers.ChoiceField(choices=list(DAY_NAMES)), required=False
     )
-    backup_cover = serializers.BooleanField(required=False, default=False)
-    not_too_close = serializers.BooleanField(required=False, default=False)
+    backup_cover = StrictBooleanField(required=False, default=False)
+    not_too_close = StrictBooleanField(required=False, default=False)
     keep = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=20,
         help_text="Ids of listings the person already uses and wants to keep.",
@@ -53,12 +164,32 @@ class PreferencesSerializer(serializers.Serializer):
         return _check_slugs([v.lower() for v in value], Language, "a language code we know")
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^[^\x00]*[^\x00\s][^\x00]*$",
+        "maxLength": GOAL_TEXT_MAX_LENGTH,
+    }
+)
+class GoalTextField(StrictCharField):
+    """Words, not only spaces, and no NUL characters; at most GOAL_TEXT_MAX_LENGTH
+    characters once trimmed."""
+
+
 class GoalSerializer(serializers.Serializer):
-    text = serializers.CharField(
+    text = GoalTextField(
         max_length=GOAL_TEXT_MAX_LENGTH, help_text="The goal in the person's own words."
     )
-    outcomes = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
-    categories = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    outcomes = serializers.ListField(
+        child=SlugField(taxonomy.OUTCOMES, max_length=64),
+        required=False,
+        help_text="Outcome slugs (GET /api/v1/outcomes/); found from the text when left out.",
+    )
+    categories = serializers.ListField(
+        child=SlugField(taxonomy.CATEGORIES, max_length=64),
+        required=False,
+        help_text="Category slugs (GET /api/v1/categories/).",
+    )
     budget = BudgetSerializer(required=False)
     preferences = PreferencesSerializer(required=False)
 
@@ -89,10 +220,16 @@ def goal_spec_from(data) -> GoalSpec:
 
 
 class MatchRequestSerializer(serializers.Serializer):
-    postcode = serializers.CharField(
-        required=False, allow_blank=True, help_text="Where the person lives: full or outward code."
+    postcode = PostcodeField(
+        required=False,
+        help_text="Where the person lives: a full postcode, sector or outward code. "
+        + POSTCODE_RULES,
     )
-    radius_km = serializers.FloatField(required=False, default=DEFAULT_RADIUS_KM)
+    radius_km = RadiusField(
+        required=False,
+        default=DEFAULT_RADIUS_KM,
+        help_text=f"How far to look, in km (default {DEFAULT_RADIUS_KM:g}).",
+    )
     goals = serializers.ListField(
         child=GoalSerializer(), min_length=1, max_length=MAX_GOALS, allow_empty=False
     )
@@ -157,6 +294,9 @@ def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
 
 
 class MatchView(PublicAPIView):
+    # JSON only, so the schema states the one form of body the API reads.
+    parser_classes = [JSONParser]
+
     @extend_schema(
         operation_id="match_create",
         tags=["matching"],

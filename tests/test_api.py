@@ -600,3 +600,21 @@ def test_anonymous_clients_are_rate_limited(client, stockport, monkeypatch):
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert list(response.json()["errors"]) == ["detail"]
+
+
+def test_an_anonymous_request_is_counted_once_and_signed_in_ones_per_account(
+    client, stockport, monkeypatch, django_user_model
+):
+    from django.core.cache import cache
+    from rest_framework.throttling import UserRateThrottle
+
+    cache.clear()
+    client.get("/api/v1/outcomes/")
+    assert cache.get("throttle_anon_127.0.0.1") is not None
+    assert cache.get("throttle_user_127.0.0.1") is None  # no second count for the address
+
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/minute"})
+    user = django_user_model.objects.create_user(email="api@example.org", password="x")
+    client.force_login(user)
+    statuses = [client.get("/api/v1/outcomes/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

@@ -1,24 +1,34 @@
-"""Property test: whatever query string a client sends to /api/v1/listings/, it never gets a 5xx.
+"""Property tests of the public API against the OpenAPI schema it publishes.
 
-The parameter names, enums and types come from the OpenAPI schema the API
-publishes, so a parameter added to the schema is fuzzed without touching this
-file. Values mix what the schema allows with what it does not: known and
-unknown slugs, real and impossible postcodes, huge, negative and non-finite
-numbers, arbitrary unicode, empty and repeated parameters, broken percent-escapes.
+1. Whatever query string a client sends to /api/v1/listings/, it never gets a
+   5xx. The parameter names, enums and types come from the schema, so a
+   parameter added to the schema is fuzzed without touching this file. Values
+   mix what the schema allows with what it does not: known and unknown slugs,
+   real and impossible postcodes, huge, negative and non-finite numbers,
+   arbitrary unicode, empty and repeated parameters, broken percent-escapes.
+2. schemathesis reads /api/v1/schema/ and calls every operation in it through
+   Kith's WSGI application: requests the schema allows must be answered (2xx,
+   or 404 for a page past the end), requests it forbids must get a 400, and
+   every answer must match the schema (status, content type, body). No
+   Elasticsearch is needed: without ELASTICSEARCH_URL the database backend searches.
 """
 
 import functools
 import json
+import re
 from urllib.parse import quote, urlencode
 
 import pytest
+import schemathesis
 from django.core.cache import cache
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from directory import geo
 from directory.factories import make_listing
+from kith.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
@@ -211,4 +221,76 @@ def test_the_fuzzed_parameters_are_the_documented_ones():
         "radius_km",
         "page",
         "page_size",
+    }
+
+
+# --- schemathesis: every operation in /api/v1/schema/ --------------------------
+
+API_SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+GREATER_MANCHESTER = re.compile(r"(M|SK|OL|BL|WN)[0-9]")
+
+
+@functools.cache
+def greater_manchester_places() -> list[str]:
+    """Outward codes and sectors in Greater Manchester that the postcode data knows."""
+    outwards = sorted(o for o in geo.outcodes() if GREATER_MANCHESTER.match(o))
+    sectors = sorted(s for s in geo.sectors() if s.split()[0] in set(outwards))
+    return outwards + sectors
+
+
+@st.composite
+def uk_postcodes(draw) -> str:
+    """Kith's "uk-postcode" format: an outward code, sector or full postcode the data
+    places, as people type them (any case, with or without the space)."""
+    place = draw(st.sampled_from(greater_manchester_places()))
+    if " " in place and draw(st.booleans()):
+        place += draw(st.text(alphabet="ABDEFGHJLNPQRSTUWXYZ", min_size=2, max_size=2))
+        if draw(st.booleans()):
+            place = place.replace(" ", "")
+    return draw(st.sampled_from([place, place.lower()]))
+
+
+schemathesis.openapi.format("uk-postcode", uk_postcodes())
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_transaction():
+    """Kith's WSGI application closes the database connection around each request, as it
+    must in production; the test's data lives in a transaction on that connection, so,
+    as Django's test client does, the two signal handlers are disconnected meanwhile."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@API_SCHEMA.parametrize()
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_every_operation_conforms_to_the_published_schema(
+    case, listings, wsgi_keeps_the_test_transaction
+):
+    cache.clear()  # rate limits count in the cache: no 429 half way through
+    case.call_and_validate()
+
+
+def test_schemathesis_covers_every_operation_in_the_schema():
+    """The schema lists the four public operations, so the test above calls all four."""
+    operations = {
+        (result.ok().method.upper(), result.ok().path) for result in API_SCHEMA.get_all_operations()
+    }
+    assert operations == {
+        ("GET", "/api/v1/listings/"),
+        ("GET", "/api/v1/outcomes/"),
+        ("GET", "/api/v1/categories/"),
+        ("POST", "/api/v1/match/"),
     }

@@ -370,3 +370,26 @@ def test_distance_is_geopys_great_circle_to_the_last_bit():
         a = (rng.uniform(49.0, 59.0), rng.uniform(-8.0, 2.0))
         b = (rng.uniform(49.0, 59.0), rng.uniform(-8.0, 2.0))
         assert geo.distance_km(a, b) == great_circle(a, b).km
+
+
+@given(
+    st.one_of(
+        st.text(
+            alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ", max_size=12
+        ),
+        st.from_regex(geo.POSTCODE_PATTERN, fullmatch=True),
+    )
+)
+def test_the_published_postcode_pattern_matches_everything_normalise_accepts(text):
+    """The API's schema states geo.POSTCODE_PATTERN: nothing it rules out may be accepted,
+    and (for ASCII input of a sensible length) nothing it allows may be refused as malformed."""
+    matches = re.fullmatch(geo.POSTCODE_PATTERN, text) is not None
+    try:
+        geo.normalise_postcode(text)
+        accepted = True
+    except PostcodeError:
+        accepted = False
+    if accepted:
+        assert matches, text
+    elif matches and text.strip() and len(text.strip()) <= 16 and len("".join(text.split())) <= 7:
+        pytest.fail(f"{text!r} fits the pattern but was refused")

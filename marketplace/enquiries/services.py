@@ -37,6 +37,8 @@ from directory import ownership
 from directory.models import ListingPage
 from directory.safety.records import is_suspended
 from marketplace.models import Enquiry, Message, MessageReport
+from matching.access import log_access
+from matching.models import SupportPlan
 
 # Email carries no more of someone's words than this; the rest is on the site.
 EMAIL_EXCERPT_CHARS = 200
@@ -137,6 +139,17 @@ def mark_read(enquiry: Enquiry, viewer) -> int:
     if not is_party(viewer, enquiry):
         return 0
     return _unread_for(viewer, enquiry).update(read_at=timezone.now())
+
+
+def log_view(enquiry: Enquiry, viewer, action: str = "read messages with") -> int:
+    """A representative read the person's conversation on their behalf: say so in the access
+    log of each of the person's support plans, where the person reads who has looked at their
+    things. The person's own reads and the listing owner's are not logged. Returns the lines
+    written (none if the person has no plan yet)."""
+    if viewer.pk == enquiry.person_id or not is_person_side(viewer, enquiry):
+        return 0
+    plans = SupportPlan.objects.filter(person_id=enquiry.person_id)
+    return sum(1 for plan in plans if log_access(plan, viewer, f"{action} {enquiry.listing.title}"))
 
 
 # --- Starting and replying ------------------------------------------------------

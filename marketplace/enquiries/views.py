@@ -74,6 +74,7 @@ def inbox(request):
 
 def _conversation(request, enquiry, form=None, status=200):
     enquiries.mark_read(enquiry, request.user)
+    enquiries.log_view(enquiry, request.user)
     thread = [
         {
             "message": message,
@@ -118,6 +119,7 @@ def message_report(request, pk, message_id):
     message = get_object_or_404(enquiry.messages.select_related("sender"), pk=message_id)
     if message.sender_id == request.user.pk:
         return not_allowed(request, "You cannot report this message", "It is your own message.")
+    enquiries.log_view(enquiry, request.user, "read a message from")
     form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

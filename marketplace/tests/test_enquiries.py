@@ -319,6 +319,35 @@ def test_viewing_marks_the_other_sides_messages_read_but_not_ones_own(kith, conv
     assert not Message.objects.filter(read_at__isnull=True).exists()
 
 
+def test_a_representative_reading_the_conversation_goes_in_the_persons_access_log(
+    kith, conversation
+):
+    """Issue 14: every look at someone else's messages is in their plans' access logs."""
+    from matching.models import PlanAccess
+    from matching.plans import create_plan
+
+    plan = create_plan(kith.sam, postcode="SK1 3XE")
+    detail = reverse("marketplace:enquiry_detail", args=[conversation.pk])
+    client_for(kith.sam).get(detail)
+    client_for(kith.dave).get(detail)
+    client_for(kith.priya).get(detail)  # not a party: 404, and nothing was read
+    assert not PlanAccess.objects.exists()
+
+    assert client_for(kith.aisha).get(detail).status_code == 200
+    sams = conversation.messages.get()
+    enquiries.send_message(conversation, kith.dave, "Yes, come along.")
+    reply = conversation.messages.exclude(pk=sams.pk).get()
+    report = reverse("marketplace:message_report", args=[conversation.pk, reply.pk])
+    assert client_for(kith.aisha).get(report).status_code == 200
+    lines = list(plan.access_log.values_list("viewer__display_name", "action"))
+    assert lines == [
+        ("Aisha Patel", "read a message from Grand Central Pools"),
+        ("Aisha Patel", "read messages with Grand Central Pools"),
+    ]
+    page = client_for(kith.sam).get(reverse("matching:plan_detail", args=[plan.pk]))
+    assert "Read messages with Grand Central Pools" in page.content.decode()
+
+
 def test_an_empty_reply_is_refused_with_a_message(kith, conversation):
     response = client_for(kith.sam).post(
         reverse("marketplace:enquiry_detail", args=[conversation.pk]), {"body": "  "}

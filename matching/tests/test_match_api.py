@@ -119,6 +119,23 @@ def test_without_a_postcode_distance_is_unknown_but_matching_works(client, stock
         ),
         ({"goals": [{"outcomes": ["recovery"]}]}, "goals[0].text"),
         ({"goals": "swim"}, "goals"),
+        # Each value as the JSON type the schema states (issue 14: what the schema
+        # allows is answered, anything else is a 400).
+        ({"radius_km": "16", "goals": [{"text": "swim"}]}, "radius_km"),
+        ({"radius_km": True, "goals": [{"text": "swim"}]}, "radius_km"),
+        ({"postcode": 1, "goals": [{"text": "swim"}]}, "postcode"),
+        ({"goals": [{"text": 5}]}, "goals[0].text"),
+        ({"goals": [{"text": "swim\u0000"}]}, "goals[0].text"),
+        ({"goals": [{"text": "swim", "budget": {"amount": 12.5}}]}, "goals[0].budget.amount"),
+        ({"goals": [{"text": "swim", "budget": {"amount": " 5"}}]}, "goals[0].budget.amount"),
+        (
+            {"goals": [{"text": "swim", "preferences": {"backup_cover": 1}}]},
+            "goals[0].preferences.backup_cover",
+        ),
+        (
+            {"goals": [{"text": "swim", "preferences": {"keep": [2**63]}}]},
+            "goals[0].preferences.keep[0]",
+        ),
     ],
 )
 def test_bad_bodies_are_a_400_naming_the_field(client, body, field):
@@ -144,3 +161,15 @@ def test_match_is_in_the_openapi_schema(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     assert "/api/v1/match/" in schema["paths"]
     assert "post" in schema["paths"]["/api/v1/match/"]
+
+
+def test_the_body_must_be_json(client, stockport_listings):
+    response = client.post(URL, {"goals": "swim"})  # a form, as a browser would send it
+    assert response.status_code == 400
+    assert response.json()["errors"]["detail"][0].startswith("JSON parse error")
+
+
+def test_whole_pounds_and_text_amounts_are_both_accepted(client, stockport_listings):
+    for amount in (300, "300", "300.00"):
+        body = {"goals": [{"text": "swim", "budget": {"amount": amount, "period": "year"}}]}
+        assert post(client, body).status_code == 200, amount
