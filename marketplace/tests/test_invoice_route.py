@@ -99,9 +99,11 @@ def test_the_person_and_their_representative_are_told_it_was_sent(market, invoic
 def test_a_payer_with_a_kith_account_also_sees_it_in_my_notifications(
     market, bank, user_factory, django_capture_on_commit_callbacks
 ):
-    finance = user_factory(display_name="Stockport DPSS finance", email=PAYER_EMAIL)
+    # Its own address, so no other test's payer ever has an account.
+    finance_email = "finance@stockport-dpss.example.org"
+    finance = user_factory(display_name="Stockport DPSS finance", email=finance_email)
     with django_capture_on_commit_callbacks(execute=True):
-        market.delivered(MANAGED)
+        market.delivered(MANAGED, payer_email=finance_email)
     notification = Notification.objects.get(user=finance)
     assert notification.event == "invoice_issued"
     assert "/marketplace/invoices/pay/" in notification.url
