@@ -204,6 +204,8 @@ def kith():
             reverse("marketplace:pool_new", args=[pool.pk]),
             reverse("marketplace:advert_new"),
             reverse("evidence:outcome_review", args=[plan.pk]),
+            reverse("marketplace:complaint_new", args=[booking.pk]),
+            reverse("matching:plan_contingency", args=[plan.pk]),
         ],
         representative: [
             "/account/",
@@ -225,6 +227,10 @@ def kith():
             reverse("marketplace:invoice_detail", args=[invoice.pk]),
             reverse("marketplace:owner_reviews"),
             reverse("marketplace:enquiry_detail", args=[enquiry.pk]),
+            reverse("marketplace:payouts"),
+            reverse("marketplace:listing_places", args=[pool.pk]),
+            reverse("directory:my_listings"),
+            reverse("directory:listing_checks", args=[pool.pk]),
         ],
         commissioner: [
             reverse("evidence:demand"),
