@@ -680,3 +680,80 @@ def test_only_the_member_or_someone_acting_for_them_may_leave(world):
     with pytest.raises(PermissionDenied) as caught:
         pools.leave(pledge, by=world.people[1])
     assert str(caught.value) == "Only the member, or someone who acts for them, can leave a pool."
+
+
+# --- Reconciling a pledge's money with its story (the scheduler's money round) -------------
+
+
+@pytest.mark.usefixtures("stripe_test_settings")
+def test_a_share_taken_at_stripe_while_the_pledge_still_says_held_is_recorded_as_taken(world):
+    """The capture went through but Kith never heard: the next round records what was taken."""
+    pool = world.pool(places=6, minimum=1, days=3)
+    pledge = world.join(pool, world.people[0], method="card")
+    Pool.objects.filter(pk=pool.pk).update(status=Pool.Status.FUNDED)
+    cards.take(card(pledge), amount=Decimal("40.00"))
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.HELD
+
+    money.reconcile(pledge)
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.CAPTURED
+    assert pledge.amount == Decimal("40.00")
+    money.reconcile(pledge)
+    pledge.refresh_from_db()
+    assert (pledge.status, pledge.amount) == (Pledge.Status.CAPTURED, Decimal("40.00"))
+
+
+@pytest.mark.usefixtures("stripe_test_settings")
+def test_an_open_pools_held_share_is_left_alone(world, stripe_api):
+    pool = world.pool(places=6, minimum=2, days=3)
+    pledge = world.join(pool, world.people[0], method="card")
+    money.reconcile(pledge)
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.HELD
+    assert stripe_api.v1.payment_intents.retrieve(intent_of(pledge)).status == "requires_capture"
+
+
+@pytest.mark.usefixtures("stripe_test_settings")
+def test_a_failed_pools_held_share_is_released_with_a_zero_line(world, stripe_api):
+    pool = world.pool(places=6, minimum=2, days=3)
+    pledge = world.join(pool, world.people[0], method="card")
+    Pool.objects.filter(pk=pool.pk).update(status=Pool.Status.FAILED)
+    money.reconcile(pledge)
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.RELEASED
+    assert stripe_api.v1.payment_intents.retrieve(intent_of(pledge)).status == "canceled"
+    line = LedgerEntry.objects.get(reference=ledger.release_reference(pledge))
+    assert line.amount == Decimal("0.00")
+    assert line.description == (f"Pledge of £45.00 to {pool.title} released: nothing taken")
+    money.reconcile(pledge)
+    assert LedgerEntry.objects.filter(reference=ledger.release_reference(pledge)).count() == 1
+
+
+@pytest.mark.usefixtures("stripe_test_settings")
+def test_a_cancelled_pools_taken_share_is_refunded_in_full(world, stripe_api):
+    pool = world.pool(places=6, minimum=1, days=3)
+    pledge = world.join(pool, world.people[0], method="card")
+    Pool.objects.filter(pk=pool.pk).update(status=Pool.Status.FUNDED)
+    money.take_share(pledge)
+    Pool.objects.filter(pk=pool.pk).update(status=Pool.Status.CANCELLED)
+    money.reconcile(pledge)
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.REFUNDED
+    payment = card(pledge)
+    assert payment.refunded_amount == Decimal("45.00")
+    charge = stripe_api.v1.payment_intents.retrieve(payment.stripe_payment_intent)
+    assert charge.status == "succeeded"
+    refunds = stripe_api.v1.refunds.list(params={"payment_intent": charge.id}).data
+    assert sum(refund.amount for refund in refunds) == 4500
+
+
+def test_an_invoice_share_of_a_pool_that_failed_is_cancelled_not_chased(world):
+    pool = world.pool(places=6, minimum=2, days=3)
+    pledge = world.join(pool, world.people[0])
+    Pool.objects.filter(pk=pool.pk).update(status=Pool.Status.FAILED)
+    money.reconcile(pledge)
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.RELEASED
+    if pledge.invoice_id:
+        assert pledge.invoice.status == Invoice.Status.VOID
