@@ -104,7 +104,8 @@ def test_demo_journey_book_pay_by_typed_test_card_deliver_and_refund(browser_pag
     card.locator("input[placeholder=exp_year]").fill("30")
     card.locator("input[placeholder=cvc]").fill("123")
     page.get_by_role("button", name="Send booking request").click()
-    page.wait_for_url(re.compile(r"/marketplace/bookings/\d+/$"))
+    # Saving the card goes through the fake Stripe (and stripe-mock in CI): give it time.
+    page.wait_for_url(re.compile(r"/marketplace/bookings/\d+/$"), timeout=60_000)
     assert "Your request has been sent to Grand Central Pools" in main_text(page)
     assert page.locator(".booking-status").inner_text() == "Requested"
     assert "£45.00" in main_text(page)

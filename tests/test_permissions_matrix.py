@@ -646,6 +646,10 @@ EXPECTED_MARKETPLACE = {
         "POST": "L   405 405 405 405 405 405 405 405 405 405 405",
     },
     # Payouts: providers and PAs (and anyone paid for a listing) see only their own.
+    "marketplace:listing_places": {
+        "GET": "L   404 404 404 404 404 404 200 404 404 404 404",
+        "POST": "L   404 404 404 404 404 404 R   404 404 404 404",
+    },
     "marketplace:payouts": {
         "GET": "L   403 403 403 403 403 403 200 200 200 403 403",
         "POST": "L   405 405 405 405 405 405 405 405 405 405 405",
@@ -903,6 +907,7 @@ def kwargs_for(name, route, ids):
         "marketplace:message_report": "enquiry",
         "marketplace:enquiry_new": "listing",
         "directory:claim_listing": "listing",
+        "marketplace:listing_places": "listing",
         "marketplace:pool_new": "listing",
         "marketplace:offer_edit": "offer",
         "marketplace:offer_active": "offer",

@@ -20,7 +20,7 @@ from directory.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_owners, demo_set
 from directory.demo.owners import CHAINS, ROLE_FOR_KIND, chain_of, needs_owner
 from directory.models import ListingManager, ListingPage
 from directory.tests import test_demo as demo_fixtures
-from marketplace.models import Offer
+from marketplace.models import Offer, PayoutAccount
 from marketplace.tests import conftest as money_fixtures
 
 # test_demo's module fixture: the first SMALL listings, loaded once for this module.
@@ -153,6 +153,16 @@ def test_a_priced_listing_offers_card_booking_to_maureen(demo, settings):
     client = Client()
     client.force_login(User.objects.get(email="maureen@example.org"))
     offer = offered.filter(listing__title="Grand Central Pools").first()
+    # Card is offered once the owner can be paid (make run connects every demo owner).
+    owner = ownership.account_holder(offer.listing)
+    PayoutAccount.objects.create(
+        user=owner,
+        stripe_account="acct_demo_karen",
+        details_submitted=True,
+        charges_enabled=True,
+        payouts_enabled=True,
+        transfers_active=True,
+    )
     response = client.get(reverse("marketplace:offer_book", args=[offer.pk]))
     html = response.content.decode()
     assert response.status_code == 200

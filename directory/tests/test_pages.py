@@ -353,7 +353,7 @@ def test_a_pa_page_shows_skills_hours_and_verified_checks_but_never_the_full_pos
         "Not yet verified",  # insurance and references
         "Last confirmed 3 March 2026",
         "Managing home and daily life",
-        'href="/directory/my-listings/"',
+        f'href="/directory/my-listings/claim/{pa.pk}/"',  # "Is this you? Manage this listing"
     ):
         assert text in html, text
 

@@ -21,6 +21,7 @@ from marketplace.models import Pledge
 from marketplace.payments import cards
 from marketplace.pools import services as pools
 from marketplace.pools.services import PoolError
+from marketplace.tests.conftest import connect_payee
 from matching.models import Goal
 from matching.plans import create_plan
 
@@ -69,6 +70,7 @@ def test_thirty_six_card_pledges_for_ten_places_hold_exactly_ten_and_orphan_noth
     listing = make_listing(
         "provider", "Stockport Art Studio", "SK1 1QE", outcomes=["mental-wellbeing"], owner=provider
     )
+    connect_payee(provider)  # card shares are offered only when the provider can be paid
     wellbeing = Outcome.objects.get(slug="mental-wellbeing")
     pool = pools.open_pool(
         listing,
