@@ -88,6 +88,7 @@ ifdef MUTATION_SAMPLE
 	DATABASE_URL=$(MUTATION_DATABASE_URL) $(PY) scripts/mutation_sample.py --size $(MUTATION_SAMPLE) \
 		--children $(MUTATION_CHILDREN) $(if $(MUTATION_MIN),--min $(MUTATION_MIN))
 else
+	$(PY) scripts/mutation_sample.py --refresh-only
 	DATABASE_URL=$(MUTATION_DATABASE_URL) $(VENV)/bin/mutmut run \
 		--max-children $(MUTATION_CHILDREN) $(foreach m,$(MUTANTS),'$(m)')
 	$(PY) scripts/mutation_score.py $(if $(MUTATION_MIN),--min $(MUTATION_MIN))

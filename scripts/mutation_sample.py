@@ -33,12 +33,36 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 
+def refresh_other_files() -> None:
+    """Copy templates, static files and data into mutants/ afresh.
+
+    mutmut keeps its copy of each app and updates only the Python it mutates,
+    so a template changed since the last run would otherwise be served stale
+    to every mutant's tests (and fail them for the wrong reason).
+    """
+    import shutil
+    import tomllib
+
+    config = tomllib.loads(Path("pyproject.toml").read_text())["tool"]["mutmut"]
+    for root in config["source_paths"]:
+        if Path(root).is_dir():
+            shutil.copytree(
+                root,
+                Path("mutants") / root,
+                dirs_exist_ok=True,
+                ignore=lambda folder, names: [
+                    n for n in names if n.endswith((".py", ".pyc")) or n == "__pycache__"
+                ],
+            )
+
+
 def generate() -> None:
     """Copy the code into mutants/ and write every mutant, keeping verdicts of unchanged code."""
     from mutmut import __main__ as mutmut
 
     mutmut.set_mutant_under_test("mutant_generation")
     Path("mutants").mkdir(exist_ok=True)
+    refresh_other_files()
     mutmut.copy_src_dir()
     mutmut.copy_also_copy_files()
     mutmut.setup_source_paths()
@@ -83,7 +107,13 @@ def main() -> int:
     parser.add_argument("--children", type=int, default=1)
     parser.add_argument("--min", type=float, default=None)
     parser.add_argument("--no-run", action="store_true", help="report the sample's verdicts only")
+    parser.add_argument(
+        "--refresh-only", action="store_true", help="only copy templates and data into mutants/"
+    )
     args = parser.parse_args()
+    if args.refresh_only:
+        refresh_other_files()
+        return 0
 
     print("== generating the mutants of the current code", flush=True)
     generate()
