@@ -6,15 +6,13 @@ function and putting it in the list where it happens:
 
 * budget holder: plan → suggestion → enquiry → booking → notification → statement,
   with JavaScript switched off (Kith's pages work without it);
-* provider: places update → booking accepted → delivered;
+* provider: places update → booking accepted → delivered → complaint answered;
 * practitioner: search → shortlist → referral;
 * user-led organisation: referral → accept → message thread;
 * representative: acts for the person and is named correctly on the pages
-  and in the booking.
-
-Still to come, with the branches that build them: the moderator's journey
-(claim, complaint, suspension; ``MODERATOR`` below) and the provider's
-"complaint answered" step (add it to the end of ``PROVIDER``).
+  and in the booking;
+* moderator: a complaint resolved → the listing suspended at once (out of
+  search) → a PA's claim to an unowned listing approved.
 
 The world is the marketplace's (Sam Patel, his daughter Aisha, Dave's
 Grand Central Pools with its swimming lessons; see
@@ -32,18 +30,24 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from accounts.factories import UserFactory
+from directory import ownership
 from directory.factories import make_listing
+from directory.models import ListingClaim
+from directory.safety.records import is_suspended
 from marketplace.bookings import services as bookings
-from marketplace.models import Booking, Invoice, PaymentRoute
+from marketplace.complaints import services as complaints
+from marketplace.models import Booking, Complaint, Invoice, PaymentRoute
 from marketplace.tests import conftest as money_fixtures
 from matching import referrals
 from matching.models import Goal, Referral
 from matching.plans import create_plan
 from tests.axe import assert_accessible
-from tests.browser_support import main_text, sign_in
+from tests.browser_support import main_text, sign_in, sign_in_by_cookie
 
 # The marketplace's people, plan and offer, shared here.
 market = money_fixtures.market
@@ -65,6 +69,12 @@ class Stockport:
     maureen_goal: Goal
     booking: Booking | None = None
     referral: Referral | None = None
+    complaint: Complaint | None = None
+    moderator: object = None
+    unowned: object = None
+    claimant: object = None
+    claim: ListingClaim | None = None
+    live_server: object = None
     # With JavaScript switched off Playwright cannot run axe-core in the page
     # (its evaluate waits for ever); the accessibility walk covers those pages.
     javascript: bool = True
@@ -259,12 +269,43 @@ def provider_marks_it_delivered(page, world):
     check(page, world, "booking requests after delivery")
 
 
+def sam_complains_about_the_lessons(page, world):
+    """Sam complains from his booking page (the person's side of the complaint)."""
+    sign_in(page, world.market.person.email)
+    page.goto(f"/marketplace/bookings/{world.booking.pk}/")
+    page.get_by_role("link", name=re.compile("make a complaint")).click()
+    page.get_by_label("A complaint", exact=True).check()
+    page.get_by_label("If it is a complaint, what is it about?").select_option(index=1)
+    page.get_by_label("What happened?").fill(
+        "The instructor left twenty minutes early on two of the six lessons."
+    )
+    check(page, world, "complaint form")
+    page.get_by_role("button", name=re.compile("Send")).click()
+    world.complaint = Complaint.objects.get(booking=world.booking)
+    assert "The instructor left twenty minutes early" in main_text(page)
+
+
+def provider_answers_the_complaint(page, world):
+    sign_in(page, world.market.owner.email)
+    page.goto(f"/marketplace/complaints/{world.complaint.pk}/")
+    assert "The instructor left twenty minutes early" in main_text(page)
+    page.get_by_label("Your answer").fill(
+        "We are sorry. Our instructor had a family emergency; we will add two lessons free."
+    )
+    page.get_by_role("button", name="Send your answer").click()
+    world.complaint.refresh_from_db()
+    assert world.complaint.status == Complaint.Status.ANSWERED
+    assert "we will add two lessons free" in main_text(page)
+    check(page, world, "complaint answered")
+
+
 PROVIDER = [
     provider_updates_places,
     someone_asks_to_book,
     provider_accepts_the_booking,
     provider_marks_it_delivered,
-    # provider_answers_the_complaint: added with complaints.
+    sam_complains_about_the_lessons,
+    provider_answers_the_complaint,
 ]
 
 
@@ -434,6 +475,98 @@ def test_representative_journey(browser_page, stockport):
     run(REPRESENTATIVE, browser_page, stockport)
 
 
-# --- Moderator: claim, complaint, suspension (added with those features) ----------------------
+# --- Moderator: complaint → suspension, and a claim approved --------------------------------
 
-MODERATOR: list = []
+
+def a_complaint_waits_for_the_moderator(page, world):
+    world.booking = world.market.delivered(PaymentRoute.MANAGED_ACCOUNT)
+    world.complaint = complaints.make_complaint(
+        world.booking,
+        world.market.person,
+        Complaint.Kind.COMPLAINT,
+        "The instructor shouted at me and left early every week.",
+        category=Complaint.Category.choices[1][0],
+    )
+
+
+def moderator_resolves_the_complaint(page, world):
+    sign_in_by_cookie(page, world.live_server, world.moderator)
+    page.goto(f"/admin/marketplace/complaints/{world.complaint.pk}/")
+    assert "The instructor shouted at me" in page.locator("main, #main").first.inner_text()
+    page.get_by_label(Complaint.Outcome.choices[0][1], exact=True).check()
+    page.get_by_label("What was found and done").fill(
+        "Upheld: the provider agreed to refund two lessons. Listing suspended while checked."
+    )
+    page.get_by_role("button", name="Resolve").click()
+    world.complaint.refresh_from_db()
+    assert world.complaint.status == Complaint.Status.RESOLVED
+
+
+def moderator_suspends_the_listing_at_once(page, world):
+    page.goto(f"/admin/directory/safety/listing/{world.market.listing.pk}/")
+    page.get_by_label("Why is the listing suspended?").fill(
+        "A complaint about how lessons are run was upheld; we are checking with you."
+    )
+    page.get_by_role("button", name="Suspend at once").click()
+    assert is_suspended(world.market.listing)
+    # It leaves search at once, and cannot be booked.
+    page.goto("/directory/?q=swimming+lessons&postcode=SK1+3XE")
+    assert "Grand Central Pools" not in page.locator("main").inner_text()
+
+
+def a_pa_claims_an_unowned_listing(page, world):
+    world.unowned = make_listing(
+        "pa",
+        "Bernadette Walsh",
+        "SK4 1AA",
+        summary="Personal assistant in Heaton Chapel.",
+        outcomes=["independent-living"],
+        last_confirmed=date(2026, 9, 1),
+    )
+    world.claimant = UserFactory(
+        email="bernadette@example.org",
+        display_name="Bernadette Walsh",
+        roles=["personal_assistant"],
+    )
+    sign_in(page, world.claimant.email)
+    page.goto(world.unowned.url)
+    page.get_by_role("link", name="Manage this listing").click()
+    page.get_by_label("Your role at this service").fill("I am the PA on this listing")
+    page.get_by_label("I will describe other evidence").check()
+    page.get_by_label(re.compile("^Evidence a moderator can check")).fill(
+        "My DBS certificate number is on file with Stockport's direct payments team."
+    )
+    page.get_by_role("button", name="Send my request").click()
+    world.claim = ListingClaim.objects.get(listing=world.unowned)
+
+
+def moderator_approves_the_claim(page, world):
+    sign_in_by_cookie(page, world.live_server, world.moderator)
+    page.goto(f"/admin/directory/claims/{world.claim.pk}/")
+    page.get_by_label("Approve").check()
+    page.get_by_role("button", name="Save decision").click()
+    assert ownership.account_holder(world.unowned) == world.claimant
+    sign_in(page, world.claimant.email)
+    page.goto(world.unowned.url)
+    assert "You manage this listing" in main_text(page)
+
+
+MODERATOR = [
+    a_complaint_waits_for_the_moderator,
+    moderator_resolves_the_complaint,
+    moderator_suspends_the_listing_at_once,
+    a_pa_claims_an_unowned_listing,
+    moderator_approves_the_claim,
+]
+
+
+def test_moderator_journey(browser_page, live_server, stockport):
+    stockport.moderator = UserFactory(
+        email="mo@example.org", display_name="Mo Rahman", roles=["moderator"], is_staff=True
+    )
+    # In Wagtail's Moderators group, and signed in with a two-step code (the cookie
+    # sign-in records it as entered).
+    stockport.moderator.groups.add(Group.objects.get(name="Moderators"))
+    TOTP.activate(stockport.moderator, "KITHJOURNEYMODERATORSECRETAAAAAA")
+    stockport.live_server = live_server
+    run(MODERATOR, browser_page, stockport)
