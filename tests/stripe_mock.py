@@ -19,7 +19,9 @@ same method, path, query, body and Stripe headers to stripe-mock:
   the client, so the calling test fails.
 - otherwise the request goes on to localstripe, whose answer the client gets.
 
-Other paths (localstripe's ``/_config/...``) go straight to localstripe.
+Other paths (localstripe's ``/_config/...``), and the calls Stripe.js makes in
+the browser with the publishable key (the demo's typed card fields: Stripe's
+code, not Kith's), go straight to localstripe.
 
 At the end of the session every distinct request shape (method, path with ids
 replaced by ``{id}``, sorted parameter names) and every rejection is written to
@@ -156,7 +158,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         proxy = self.server
         target = urlsplit(self.path)
-        if target.path.startswith("/v1/"):
+        if target.path.startswith("/v1/") and not _from_stripe_js(target.query, body, self.headers):
             verdict = proxy.validate(self.command, self.path, body, self.headers)
             if verdict is not None:
                 self._reply(*verdict)
@@ -177,6 +179,18 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+def _from_stripe_js(query: str, body: bytes, headers) -> bool:
+    """A call Stripe.js makes in the browser (the demo's typed card fields): no secret key,
+    the publishable key as the ``key`` parameter. It is Stripe's own code talking to
+    Stripe, not a request Kith sends, so it goes straight to the fake."""
+    if headers.get("Authorization"):
+        return False
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if body:
+        pairs += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return any(name == "key" and value.startswith("pk_") for name, value in pairs)
 
 
 def _error(status: int, message: str):
