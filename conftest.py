@@ -5,6 +5,16 @@ import shutil
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
+
+# Property tests explore fresh examples on every local run, so new defects turn
+# up while you work. CI (KITH_HYPOTHESIS_PROFILE=ci, set by .ci/run) uses a fixed
+# seed per test instead: a merge is judged by the code, not by which random
+# examples came up that day. Any counterexample found locally is then pinned
+# with @example so CI keeps checking it.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("KITH_HYPOTHESIS_PROFILE", "dev"))
 
 # Checks every Stripe request against stripe-mock when STRIPE_MOCK_URL is set.
 pytest_plugins = ["tests.stripe_mock"]

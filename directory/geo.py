@@ -79,6 +79,7 @@ _MAX_INPUT_CHARS = 16  # "EC1A 1BB" is 8; leave room for stray spaces
 POSTCODE_PATTERN = (
     r"^\s*(?:[A-Za-z]{1,2}[0-9][A-Za-z0-9]?|[Gg][Ii][Rr])(?:\s*[0-9][A-Za-z]{2}|\s+[0-9])?\s*$"
 )
+_PATTERN_RE = re.compile(POSTCODE_PATTERN)
 _SHOW_CHARS = 20
 
 # Areas that are UK postcodes but not in Code-Point Open (Great Britain only).
@@ -155,6 +156,11 @@ def normalise_postcode(text: str) -> str:
         raise PostcodeError(_EMPTY_MESSAGE)
     compact = "".join(parts)
     if len(cleaned) > _MAX_INPUT_CHARS or len(compact) > 7:
+        raise _malformed(typed)
+    # Spaces may only sit where a postcode has one: "A 00AA" squeezes to the
+    # valid "A00AA" but is not a postcode anybody wrote. Checking the published
+    # pattern here keeps what is accepted and what the API's schema promises the same.
+    if not _PATTERN_RE.fullmatch(cleaned):
         raise _malformed(typed)
     if len(parts) == 2 and _OUTWARD_RE.fullmatch(parts[0]) and _SECTOR_DIGIT_RE.fullmatch(parts[1]):
         return f"{parts[0]} {parts[1]}"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from geopy.distance import geodesic, great_circle
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from directory import geo
@@ -380,6 +380,9 @@ def test_distance_is_geopys_great_circle_to_the_last_bit():
         st.from_regex(geo.POSTCODE_PATTERN, fullmatch=True),
     )
 )
+@example("A 00AA")  # squeezed, it is the valid "A00AA"; as typed, it splits the outward code
+@example("S K1 3XE")
+@example("SK1 3 XE")
 def test_the_published_postcode_pattern_matches_everything_normalise_accepts(text):
     """The API's schema states geo.POSTCODE_PATTERN: nothing it rules out may be accepted,
     and (for ASCII input of a sensible length) nothing it allows may be refused as malformed."""
