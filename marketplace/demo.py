@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 
+from accounts.notifications import absolute_url
 from directory.models import ListingPage
 from marketplace.models import Offer
 
@@ -134,18 +135,25 @@ def fake_stripe_in_use() -> bool:
     )
 
 
-def _finish_onboarding(url: str) -> None:
-    """Go through the fake Stripe's onboarding page as the owner would (no redirect followed)."""
+def finish_onboarding(url: str, outcome: str = "enabled") -> str:
+    """Go through the fake Stripe's onboarding page as the owner would, without following
+    its redirect; returns where it sends them back to. ``outcome`` is the fake's choice of
+    how onboarding ends ("enabled", or e.g. "pending" in tests)."""
+    separator = "&" if "?" in url else "?"
 
     class Stay(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
     try:
-        urllib.request.build_opener(Stay).open(url, timeout=10).close()
+        urllib.request.build_opener(Stay).open(
+            f"{url}{separator}outcome={outcome}", timeout=10
+        ).close()
     except urllib.error.HTTPError as answer:
         if answer.code not in (301, 302, 303, 307):
             raise
+        return answer.headers.get("Location", "")
+    return ""
 
 
 def connect_demo_payees(say=print) -> int:
@@ -160,21 +168,14 @@ def connect_demo_payees(say=print) -> int:
         say("Demo payouts: no fake Stripe in use, so no demo owner was connected.")
         return 0
     waiting = [user for user in demo_owners() if not connect.can_receive(user)]
-    base = settings_base_url()
     for done, user in enumerate(waiting, start=1):
         url = connect.onboarding_link(
             user,
-            return_url=f"{base}/marketplace/payouts/return/",
-            refresh_url=f"{base}/marketplace/payouts/",
+            return_url=absolute_url("/marketplace/payouts/return/"),
+            refresh_url=absolute_url("/marketplace/payouts/"),
         )
-        _finish_onboarding(url)
+        finish_onboarding(url)
         connect.refresh(user)
         if done % 100 == 0 or done == len(waiting):
             say(f"Demo payouts: {done} of {len(waiting)} demo owners can now be paid by card.")
     return len(waiting)
-
-
-def settings_base_url() -> str:
-    from django.conf import settings
-
-    return (getattr(settings, "KITH_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/")

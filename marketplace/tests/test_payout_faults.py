@@ -17,6 +17,7 @@ import pytest
 
 from marketplace import reconcile
 from marketplace.bookings import services as bookings
+from marketplace.demo import finish_onboarding
 from marketplace.models import (
     Booking,
     PayoutAccount,
@@ -29,7 +30,7 @@ from marketplace.payments import cards, connect, payouts
 from marketplace.payments.gateway import PaymentError
 from marketplace.pools import services as pools
 
-from .conftest import make_event, visit_onboarding
+from .conftest import accounts_for, make_event
 from .test_payouts import REFRESH, RETURN, at_stripe, net_at_stripe
 from .test_pools import make_world
 
@@ -44,11 +45,6 @@ REVERSALS = r"transfers/[^/]+/reversals"
 
 def unresolved():
     return StripeCall.objects.filter(state__in=(StripeCall.State.UNKNOWN, StripeCall.State.SENT))
-
-
-def accounts_for(stripe_api, user) -> list:
-    every = stripe_api.v1.accounts.list(params={"limit": 100}).auto_paging_iter()
-    return [a for a in every if a.metadata.to_dict().get("user") == str(user.pk)]
 
 
 # --- Connecting ------------------------------------------------------------------------------
@@ -66,7 +62,7 @@ def test_creating_the_account(market, faulty_stripe, stripe_api, mode):
     if mode == "lost":  # the scheduler found the account Stripe made
         assert connect.status_of(jo) == connect.PENDING
     # Jo presses the button again: one account, whatever happened before.
-    visit_onboarding(connect.onboarding_link(jo, return_url=RETURN, refresh_url=REFRESH))
+    finish_onboarding(connect.onboarding_link(jo, return_url=RETURN, refresh_url=REFRESH))
     connect.refresh(jo)
     assert connect.status_of(jo) == connect.ENABLED
     assert len(accounts_for(stripe_api, jo)) == 1
@@ -80,7 +76,7 @@ def test_making_the_onboarding_link(market, faulty_stripe, mode):
         connect.onboarding_link(jo, return_url=RETURN, refresh_url=REFRESH)
     reconcile.run()
     assert not unresolved().exists()  # a lost link moves no money: it is simply dropped
-    visit_onboarding(connect.onboarding_link(jo, return_url=RETURN, refresh_url=REFRESH))
+    finish_onboarding(connect.onboarding_link(jo, return_url=RETURN, refresh_url=REFRESH))
     connect.refresh(jo)
     assert connect.status_of(jo) == connect.ENABLED
 
@@ -151,7 +147,7 @@ def test_a_transfer_stripe_refuses_waits_until_the_account_can_receive(
     assert at_stripe(stripe_api, booking) == []
     assert [row.amount for row in payouts.owed_to(market.owner)] == [Decimal("45.00")]
 
-    visit_onboarding(connect.onboarding_link(market.owner, return_url=RETURN, refresh_url=REFRESH))
+    finish_onboarding(connect.onboarding_link(market.owner, return_url=RETURN, refresh_url=REFRESH))
     reconcile.run()
     reconcile.run()
     assert len(at_stripe(stripe_api, booking)) == 1

@@ -32,6 +32,7 @@ from hypothesis.stateful import (
 
 from marketplace import reconcile
 from marketplace.bookings import services as bookings
+from marketplace.demo import finish_onboarding
 from marketplace.models import (
     Booking,
     LedgerEntry,
@@ -44,7 +45,7 @@ from marketplace.payments import cards, connect, payouts, webhooks
 from marketplace.payments.gateway import PaymentError
 from marketplace.pools import services as pools
 
-from .conftest import make_event, visit_onboarding
+from .conftest import make_event
 from .test_payout_faults import REVERSALS, TRANSFERS
 from .test_payouts import REFRESH, RETURN
 from .test_pools import make_world
@@ -264,7 +265,7 @@ def test_money_in_is_transferred_plus_refunded_plus_held(
         def payee_account_changes(self, able):
             account = PayoutAccount.objects.get(user=market.owner)
             if able:
-                visit_onboarding(
+                finish_onboarding(
                     connect.onboarding_link(market.owner, return_url=RETURN, refresh_url=REFRESH)
                 )
             else:
@@ -321,7 +322,7 @@ def test_money_in_is_transferred_plus_refunded_plus_held(
 
         def teardown(self):
             faulty_stripe.faults.clear()
-            visit_onboarding(
+            finish_onboarding(
                 connect.onboarding_link(market.owner, return_url=RETURN, refresh_url=REFRESH)
             )
             for _ in range(2):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from directory.factories import make_listing
 from marketplace import reconcile
 from marketplace.bookings import services as bookings
+from marketplace.demo import finish_onboarding
 from marketplace.models import (
     Booking,
     Offer,
@@ -30,7 +31,7 @@ from marketplace.models import (
 from marketplace.payments import connect, payouts
 from marketplace.pools import services as pools
 
-from .conftest import connect_payee, make_event, visit_onboarding
+from .conftest import accounts_for, connect_payee, make_event
 from .test_pools import make_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_test_settings")]
@@ -80,30 +81,26 @@ def test_connecting_goes_from_not_connected_to_pending_to_able_to_receive_money(
     url = connect.onboarding_link(jo, return_url=RETURN, refresh_url=REFRESH)
     # The account exists at Stripe, but nothing is switched on until Jo gives her details.
     assert connect.status_of(jo) == connect.PENDING
-    assert visit_onboarding(url, "pending") == RETURN
+    assert finish_onboarding(url, "pending") == RETURN
     connect.refresh(jo)
     assert connect.status_of(jo) == connect.PENDING
     assert connect.STATUS_WORDS[connect.PENDING] == "Waiting for Stripe"
 
     # Continuing later uses the same account: one per person.
     account_id = PayoutAccount.objects.get(user=jo).stripe_account
-    visit_onboarding(connect.onboarding_link(jo, return_url=RETURN, refresh_url=REFRESH))
+    finish_onboarding(connect.onboarding_link(jo, return_url=RETURN, refresh_url=REFRESH))
     connect.refresh(jo)
     assert PayoutAccount.objects.get(user=jo).stripe_account == account_id
     assert connect.status_of(jo) == connect.ENABLED
     assert connect.STATUS_WORDS[connect.ENABLED] == "Able to receive money"
-    made = [
-        a
-        for a in stripe_api.v1.accounts.list(params={"limit": 100}).auto_paging_iter()
-        if a.metadata.to_dict().get("user") == str(jo.pk)
-    ]
+    made = accounts_for(stripe_api, jo)
     assert len(made) == 1 and made[0].type == "express"
 
 
 def test_account_updated_webhook_reads_the_account_afresh(market, stripe_api, post_webhook):
     jo = market.other_owner
     url = connect.onboarding_link(jo, return_url=RETURN, refresh_url=REFRESH)
-    visit_onboarding(url)  # finished at Stripe; Kith has not heard yet
+    finish_onboarding(url)  # finished at Stripe; Kith has not heard yet
     account_id = PayoutAccount.objects.get(user=jo).stripe_account
     stale = {"id": account_id, "object": "account", "charges_enabled": False}
     event = make_event("account.updated", stale)
@@ -247,7 +244,7 @@ def test_money_owed_to_a_provider_who_cannot_receive_it_yet_is_sent_when_they_ca
     assert at_stripe(stripe_api, booking) == []  # still waiting; nothing lost
 
     # They finish what Stripe asked for, and come back to Kith.
-    visit_onboarding(connect.onboarding_link(market.owner, return_url=RETURN, refresh_url=REFRESH))
+    finish_onboarding(connect.onboarding_link(market.owner, return_url=RETURN, refresh_url=REFRESH))
     connect.refresh(market.owner)
     assert payouts.pay_owed(market.owner) == 1
     assert net_at_stripe(stripe_api, booking) == Decimal("45.00")
@@ -356,7 +353,7 @@ def test_connect_button_sends_the_provider_to_stripe_and_back(market, client):
     assert "Not connected" in page and "Connect a Stripe account" in page
     response = client.post(reverse("marketplace:payouts_connect"))
     assert response.status_code == 302
-    back = visit_onboarding(response["Location"])
+    back = finish_onboarding(response["Location"])
     assert urlsplit(back).path == reverse("marketplace:payouts_return")
     assert client.get(urlsplit(back).path).status_code == 302
     assert connect.status_of(jo) == connect.ENABLED
