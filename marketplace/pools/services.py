@@ -38,6 +38,7 @@ from django.utils import timezone
 from accounts.representation import can_act_for
 from accounts.roles import Role
 from directory import ownership
+from directory.safety.records import is_suspended
 from marketplace.models import Pledge, Pool, PoolEvent
 from marketplace.payments import cards, connect, invoices, payouts
 from marketplace.pools import money, notices
@@ -81,6 +82,14 @@ UNMANAGED = (
     "Nobody manages {listing} on Kith yet, so a pool cannot be arranged with them here. "
     "You could contact them directly, or suggest they join Kith."
 )
+SUSPENDED = "Sorry, {listing} cannot take part in pools at the moment."
+
+
+def _refuse_suspended(listing) -> None:
+    """A suspended listing takes no new pools, no opening and no new members (as it takes
+    no bookings or enquiries); pools already settled or paid are not touched."""
+    if is_suspended(listing):
+        raise PoolError(SUSPENDED.format(listing=listing.title))
 
 
 # --- Opening pools -------------------------------------------------------------------
@@ -122,6 +131,7 @@ def _create(
 ) -> Pool:
     if not ownership.has_owner(listing):
         raise PoolError(UNMANAGED.format(listing=listing.title))
+    _refuse_suspended(listing)
     if total_price is not None:
         _validate(
             places=places,
@@ -196,6 +206,7 @@ def publish(pool: Pool, *, by) -> Pool:
         return pool
     if pool.status != Status.DRAFT:
         raise refuse(pool, "opened")
+    _refuse_suspended(pool.listing)
     if pool.deadline <= timezone.now():
         raise PoolError("The deadline has passed. Change it before opening the pool.")
     move(pool, Status.OPEN, by)
@@ -219,6 +230,7 @@ def _check_pledge(pool: Pool, member, by, goal, method: str, payment_method, pay
         raise PermissionDenied("You can only join a pool for yourself or someone you act for.")
     if not member.has_role(Role.BUDGET_HOLDER):
         raise PoolError("Only people with a personal budget can join a pool.")
+    _refuse_suspended(pool.listing)
     if goal is None or goal.plan.person_id != member.pk:
         raise PoolError("Choose a goal from your own support plan for this share.")
     if not goal.outcomes.filter(pk__in=pool.outcomes.all()).exists():

@@ -757,3 +757,54 @@ def test_an_invoice_share_of_a_pool_that_failed_is_cancelled_not_chased(world):
     assert pledge.status == Pledge.Status.RELEASED
     if pledge.invoice_id:
         assert pledge.invoice.status == Invoice.Status.VOID
+
+
+def test_a_suspended_listing_takes_no_new_pool_opening_or_member_until_lifted(
+    world, user_factory, django_capture_on_commit_callbacks
+):
+    from directory.safety import services as safety
+
+    moderator = user_factory(display_name="Mo Ahmed", roles=["moderator"])
+    open_pool = world.pool()
+    draft = pools.propose_pool(
+        world.listing,
+        by=world.people[0],
+        title="Saturday pottery for six",
+        description="Could we book a pottery course together?",
+        outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
+        places=8,
+        minimum_members=6,
+        deadline=timezone.now() + timedelta(days=10),
+        price_per_place=Decimal("40.00"),
+    )
+    already = world.join(open_pool, world.people[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        safety.suspend(world.listing, moderator, "Two missed classes reported; checking.")
+
+    refused = "Stockport Art Studio cannot take part in pools at the moment"
+    with pytest.raises(PoolError, match=refused):
+        world.pool()
+    with pytest.raises(PoolError, match=refused):
+        pools.propose_pool(
+            world.listing,
+            by=world.people[0],
+            title="Another",
+            description="",
+            outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
+            places=6,
+            minimum_members=6,
+            deadline=timezone.now() + timedelta(days=10),
+            price_per_place=Decimal("40.00"),
+        )
+    with pytest.raises(PoolError, match=refused):
+        pools.publish(draft, by=world.provider)
+    with pytest.raises(PoolError, match=refused):
+        world.join(open_pool, world.people[2])
+    assert Pledge.objects.filter(pool=open_pool).count() == 1  # the member already in stays
+    already.refresh_from_db()
+    assert already.status == Pledge.Status.HELD
+
+    with django_capture_on_commit_callbacks(execute=True):
+        safety.lift(world.listing, moderator, "Classes checked with the studio.")
+    assert world.join(open_pool, world.people[2]).status == Pledge.Status.HELD
+    assert pools.publish(draft, by=world.provider).status == Pool.Status.OPEN
