@@ -9,6 +9,7 @@ webhook and a direct call, a retried request) leaves one line.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -357,8 +358,20 @@ def statement_entries(plan: SupportPlan) -> list[LedgerEntry]:
         note.number: note
         for note in CreditNote.objects.filter(number__in=references).select_related("invoice")
     }
+    share_pks = [
+        match.group(1)
+        for match in (_INVOICED_SHARE.fullmatch(entry.reference) for entry in entries)
+        if match
+    ]
+    shares = {
+        f"pool-pledge-{pledge.pk}-{step}": pledge.invoice
+        for pledge in Pledge.objects.filter(pk__in=share_pks, invoice__isnull=False).select_related(
+            "invoice"
+        )
+        for step in ("capture", "refund")
+    }
     for entry in entries:
-        entry.how_paid = how_paid(entry, payments, invoices, notes)
+        entry.how_paid = how_paid(entry, payments, invoices, notes, shares)
     return entries
 
 
@@ -371,8 +384,23 @@ def paid_by_words(payment: Payment) -> str:
     return f"Paid by card by {payment.paid_by}, representative"
 
 
-def how_paid(entry: LedgerEntry, payments: dict, invoices: dict, notes: dict) -> str:
-    """Who paid a statement line and how, from the records looked up by reference."""
+def _invoice_words(invoice: Invoice) -> str:
+    if invoice.status == Invoice.Status.PAID:
+        paid_on = timezone.localtime(invoice.paid_at)
+        return f"Invoiced to {invoice.payer_name}, paid {paid_on:%-d %B %Y}"
+    state = "cancelled" if invoice.status == Invoice.Status.VOID else "not paid yet"
+    return f"Invoiced to {invoice.payer_name}, {state}"
+
+
+# The references of an invoiced pool share's lines (post_pool_invoice_share and _refund).
+_INVOICED_SHARE = re.compile(r"pool-pledge-(\d+)-(?:capture|refund)")
+
+
+def how_paid(
+    entry: LedgerEntry, payments: dict, invoices: dict, notes: dict, shares: dict | None = None
+) -> str:
+    """Who paid a statement line and how, from the records looked up by reference
+    (``shares``: an invoiced pool share's invoice by its lines' references)."""
     if entry.kind in (Kind.CARD_PAYMENT, Kind.POOL_SHARE) and entry.reference in payments:
         return paid_by_words(payments[entry.reference])
     if entry.kind == Kind.REFUND:
@@ -381,12 +409,14 @@ def how_paid(entry: LedgerEntry, payments: dict, invoices: dict, notes: dict) ->
         invoice = notes[entry.reference].invoice
         return f"Credit note to {invoice.payer_name} on invoice {invoice.number}"
     if entry.kind == Kind.INVOICE and entry.reference in invoices:
-        invoice = invoices[entry.reference]
-        if invoice.status == Invoice.Status.PAID:
-            paid_on = timezone.localtime(invoice.paid_at)
-            return f"Invoiced to {invoice.payer_name}, paid {paid_on:%-d %B %Y}"
-        state = "cancelled" if invoice.status == Invoice.Status.VOID else "not paid yet"
-        return f"Invoiced to {invoice.payer_name}, {state}"
+        return _invoice_words(invoices[entry.reference])
+    if entry.kind == Kind.POOL_SHARE and entry.reference in (shares or {}):
+        # A share paid by invoice to the member's managed account or ISF holder.
+        invoice = shares[entry.reference]
+        if entry.amount > 0:
+            return _invoice_words(invoice)
+        if entry.amount < 0:
+            return f"No longer owed: taken off invoice {invoice.number} to {invoice.payer_name}"
     return ""
 
 

@@ -167,6 +167,12 @@ def test_six_fund_the_art_class_the_seventh_is_refused_and_all_of_it_is_on_state
         statement = list(ledger.statement_entries(each.goal.plan))
         assert [(e.kind, e.amount) for e in statement] == [("pool_share", Decimal("45.00"))]
         assert ledger.row_for(each.goal).spent == Decimal("45.00")
+        # Each line says who paid and how, as bookings' lines do.
+        assert statement[0].how_paid == (
+            f"Paid by card by {each.member}"
+            if each.method == Pledge.Method.CARD_HOLD
+            else f"Invoiced to {PAYER}, not paid yet"
+        )
     assert {m.to[0] for m in mail.outbox} == {p.email for p in six}
     assert all("going ahead" in m.subject for m in mail.outbox)
 
@@ -539,6 +545,11 @@ def test_cancelling_a_funded_pool_refunds_everyone(world, stripe_api):
     assert invoice.invoice.status == Invoice.Status.VOID
     for each in (card, invoice):
         assert sum(e.amount for e in LedgerEntry.objects.filter(person=each.member)) == 0
+    number = invoice.invoice.number
+    assert [line.how_paid for line in ledger.statement_entries(invoice.goal.plan)] == [
+        f"Invoiced to {PAYER}, cancelled",
+        f"No longer owed: taken off invoice {number} to {PAYER}",
+    ]
     assert pools.cancel(pool, by=world.provider).status == Pool.Status.CANCELLED
 
 
