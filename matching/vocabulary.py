@@ -355,7 +355,7 @@ CATEGORY_WORDS: dict[str, str] = {
         eating out, meal out, a meal, pub, cafe, bingo, quiz, pub quiz, a show, panto,
         comedy, snooker, darts, match, fun, something fun, hobby, hobbies, karaoke, disco,
         dance, dancing""",
-    "social-activities-support": """company, someone to go with, go out with, go with me,
+    "social-activities-support": """company, get out, someone to go with, go out with, go with me,
         come with me, alone, all alone, no friends, no friend, see anyone,
         nobody to talk to, no one to talk to, chat, a chat, coffee morning, lunch club,
         community, local people, round here, get to know people, socialise, socialising,
