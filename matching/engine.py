@@ -177,6 +177,14 @@ class Rule:
 class Vocabulary:
     rules: tuple[Rule, ...]  # longest first
     known_words: frozenset[str]  # what a typo may be corrected to
+    # Each rule's place in ``rules``, by its first word's stem: a goal only
+    # tests the rules that start with one of its words (built once per load).
+    by_first_stem: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+
+    def candidates(self, present: set[str]) -> list[Rule]:
+        """The rules whose every word is in the goal, longest first."""
+        places = sorted(i for s in present for i in self.by_first_stem.get(s, ()))
+        return [r for r in (self.rules[i] for i in places) if present.issuperset(r.stems)]
 
 
 _vocabulary_cache: dict[str, tuple[tuple, Vocabulary]] = {}
@@ -245,7 +253,14 @@ def _load_vocabulary() -> Vocabulary:
     ):
         known.update(re.findall(r"[a-z]+", understanding.normalise(name)))
     rules.sort(key=lambda r: (-len(r.stems), -len(r.phrase), r.phrase))
-    return Vocabulary(tuple(rules), frozenset(known))
+    by_first_stem: dict[str, list[int]] = {}
+    for i, rule in enumerate(rules):
+        by_first_stem.setdefault(rule.stems[0], []).append(i)
+    return Vocabulary(
+        tuple(rules),
+        frozenset(known),
+        {stem: tuple(places) for stem, places in by_first_stem.items()},
+    )
 
 
 def _category_rank(phrase: str, slug: str) -> int:
@@ -292,8 +307,8 @@ def infer(text: str, vocab: Vocabulary | None = None) -> Inference:
     avoid: set[str] = set()
     main_categories: set[str] = set()
     present = {w.stem for w in words}
-    # Only rules whose every word is in the goal can match: a set test skips the rest.
-    for rule in (r for r in vocab.rules if present.issuperset(r.stems)):
+    # Only rules whose every word is in the goal can match: an index finds them.
+    for rule in vocab.candidates(present):
         at = _find(words, rule, taken)
         if at is None:
             continue

@@ -11,10 +11,17 @@ looked up in the phrase vocabulary (``matching.engine.infer``):
   vocabulary (the phrase rules and the names of outcomes and categories) when
   it is one or two letters away (rapidfuzz's Damerau-Levenshtein distance);
   everyday words ("talk", "want", "dad") are never corrected, so "talk to
-  people" does not become "walk";
+  people" does not become "walk", and neither is any common English word
+  (pyspellchecker's English word frequencies), so "because mine broke" does
+  not become "broker" and "study" stays "study";
+* the spellings of text messages are read as the words they stand for:
+  "thru" is "through", "sumone" is "someone", "wud" is "would";
 * a word after "not", "don't want", "no more", "never" or "without", up to
   the end of the clause, is negated: what it names is something the person
-  does not want.
+  does not want. "I would rather have X than Y" negates Y, not X. A "not"
+  that says what the person lacks ("I never get time together", "I don't
+  get out much", "I don't have any friends") is not a refusal: nothing is
+  negated.
 """
 
 from __future__ import annotations
@@ -76,6 +83,47 @@ NEGATION_CUES = (
 # A negation stops at a new clause: "I don't want cleaning, I want help going out".
 CLAUSE_BREAKS = frozenset({"but", "instead", "i", "i'd", "id", "i'm", "im", "so", "because"})
 NEGATION_REACH = 8  # words
+# "I don't get out", "we never get time together", "I don't have friends":
+# after "not", these verbs say what the person lacks, which is what they want.
+LACK_VERBS = frozenset(
+    """get gets getting got have has having see sees seeing go goes going know leave
+    leaves feel manage managed""".split()
+)
+# Words that may come between "not" and the verb: "I don't really get out".
+LACK_FILLERS = frozenset({"really", "ever", "often", "even", "usually", "much", "always"})
+# "Rather ... than": what comes after "than" is not wanted, what comes before is.
+RATHER_WORDS = frozenset({"rather", "prefer", "sooner"})
+
+# How people spell in text messages, read as the words they stand for.
+TEXT_SPELLINGS = {
+    "thru": "through",
+    "tho": "though",
+    "u": "you",
+    "ur": "your",
+    "wud": "would",
+    "cud": "could",
+    "shud": "should",
+    "sumone": "someone",
+    "sum1": "someone",
+    "some1": "someone",
+    "sumthing": "something",
+    "cos": "because",
+    "coz": "because",
+    "cuz": "because",
+    "bcos": "because",
+    "pls": "please",
+    "plz": "please",
+    "gonna": "going",
+    "wanna": "want",
+    "luv": "love",
+    "nite": "night",
+    "2day": "today",
+    "2moro": "tomorrow",
+}
+
+# A word at least this frequent in English (pyspellchecker's counts) is a real
+# word, not a typo of one of Kith's: "broke" is not "broker".
+ENGLISH_WORD_MIN_COUNT = 1000
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -115,12 +163,23 @@ def _corrector(known: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(leave_alone), targets
 
 
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words (read once per process; about 0.2 s of CPU)."""
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker(language="en").word_frequency.dictionary
+    return frozenset(w for w, n in counts.items() if n >= ENGLISH_WORD_MIN_COUNT)
+
+
 def correct(word: str, known: frozenset[str]) -> str:
     """The closest word of Kith's vocabulary to a word Kith does not know, or the word itself."""
+    if word in TEXT_SPELLINGS:
+        return TEXT_SPELLINGS[word]
     leave_alone, targets = _corrector(known)
     if word in leave_alone or len(word) < 3 or not word.isalpha():
         return word
-    if stem(word) in _known_stems(known):
+    if stem(word) in _known_stems(known) or word in english_words():
         return word
     limit = 1 if len(word) <= 6 else 2
     close = process.extract(
@@ -159,16 +218,27 @@ def read(text: str, known: frozenset[str]) -> list[Word]:
 def _mark_negation(words: list[Word], lowered: str) -> list[Word]:
     texts = [w.written for w in words]
     negated = [False] * len(words)
+    rather_at = -NEGATION_REACH - 1
     i = 0
     while i < len(words):
         cue = next(
             (c for c in NEGATION_CUES if tuple(texts[i : i + len(c)]) == c),
             None,
         )
+        if texts[i] in RATHER_WORDS:
+            rather_at = i
+        elif texts[i] == "than" and i - rather_at <= NEGATION_REACH:
+            cue = ("than",)  # "rather have a PA than an agency": only the agency is not wanted
         if cue is None:
             i += 1
             continue
         j = i + len(cue)
+        after = j
+        while after < len(texts) and texts[after] in LACK_FILLERS:
+            after += 1
+        if after < len(texts) and texts[after] in LACK_VERBS:
+            i = after  # says what is missing, not what is refused
+            continue
         reach = 0
         while j < len(words) and reach < NEGATION_REACH:
             if texts[j] in CLAUSE_BREAKS and reach > 0:

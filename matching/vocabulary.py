@@ -278,3 +278,248 @@ PROBLEM_PHRASES: set[str] = {
     "dementia",
     "minute to myself",
 }
+
+
+# --- Synonyms by category -----------------------------------------------------
+#
+# The everyday words people use for each kind of thing bought with a budget,
+# written from the Stockport pilot's account of purchases (riding lessons and
+# stables, fishing tackle, a shed, seeds and compost, decorating and new
+# carpets, a fridge freezer, a laptop for forums, literacy tutors, lifts to
+# appointments, payroll for PAs) and Kith's list of needs. Each word becomes a
+# phrase rule for its category (the first category listed is the main one),
+# with the category's usual outcomes. A word that is already a phrase above
+# keeps its rule. Words that are ambiguous on their own ("classes", "lessons",
+# "pool", "tools", "school") are only listed inside longer phrases.
+
+CATEGORY_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "personal-assistant": ("independent-living",),
+    "support-worker": ("independent-living", "staying-well"),
+    "domestic-help": ("independent-living",),
+    "home-improvements": ("independent-living",),
+    "gardening": ("mental-wellbeing", "independent-living"),
+    "holiday-short-break": ("social-inclusion", "mental-wellbeing"),
+    "days-out": ("social-inclusion",),
+    "leisure-activities": ("social-inclusion",),
+    "social-activities-support": ("social-inclusion",),
+    "gym-membership": ("physical-health",),
+    "sports-activities": ("physical-health", "social-inclusion"),
+    "swimming": ("physical-health",),
+    "wellness": ("mental-wellbeing",),
+    "arts": ("mental-wellbeing",),
+    "music": ("mental-wellbeing",),
+    "fishing": ("mental-wellbeing",),
+    "education-courses": ("skills-and-learning",),
+    "computing": ("skills-and-learning", "family-and-relationships"),
+    "driving-lessons": ("getting-around", "confidence"),
+    "transport": ("getting-around",),
+    "cycling": ("physical-health", "getting-around"),
+    "specialist-clothing": ("independent-living",),
+    "membership-fees": ("social-inclusion",),
+    "childcare": ("family-and-relationships",),
+    "enterprise": ("employment",),
+    "peer-support": ("recovery", "staying-well"),
+    "peer-brokerage": ("independent-living",),
+    "independent-brokerage": ("independent-living",),
+    "advocacy": ("independent-living", "confidence"),
+    "support-planning": ("independent-living",),
+    "payroll-and-employment-support": ("independent-living",),
+    "respite": ("carer-break",),
+}
+
+CATEGORY_WORDS: dict[str, str] = {
+    "personal-assistant": """get up, getting up, get washed, get dressed, dressed,
+        breakfast, my meals, proper meals, make meals, helper, companion, home care,
+        care at home""",
+    "support-worker": """medication, medicine, my tablets, take my tablets, tablets on time,
+        forms, fill in forms, paperwork, my money, manage my money, debt, debts, rent, tenancy, housing, routine,
+        organised, organise, someone regular, regular support, check on me, keep an eye on,
+        doctor, doctors, dentist, gp""",
+    "domestic-help": """cleaner, cleaners, hoover, hoovering, vacuum, dusting, laundry,
+        washing up, the washing, dishes, mess, messy, tidy, tidying, keep on top of, chores, housekeeping,
+        clutter, changing the beds, bedding, in the house, in house, around the house,
+        round the house""",
+    "home-improvements": """redecorate, decorate, carpet, carpets, flooring, walls, wallpaper,
+        doing up, do up, done up, furniture, sofa, fridge, freezer, fridge freezer,
+        washing machine, cooker, oven, microwave, tumble dryer, white goods, grab rails, rails,
+        handrail, ramp, bathroom, wet room, walk in shower, curtains, blinds, my bedroom,
+        mattress, heating, windows, locks""",
+    "gardening": """seeds, plants, compost, grow veg, grow vegetables, grow my own, veg, vegetables, shed, greenhouse,
+        lawn, grass, mow, hedge, hedges, weeds, garden centre""",
+    "holiday-short-break": """go away, get away, away for, week away, weekend away, caravan,
+        abroad, hotel, cottage, cruise, nights away, weekend break, blackpool, wales,
+        lake district, time together""",
+    "days-out": """day trip, day trips, zoo, museum, museums, gallery, galleries, park,
+        countryside, outing, outings, trip, coach trip, farm, aquarium, sightseeing, peak district""",
+    "leisure-activities": """the pictures, films, film, movies, movie, restaurant, eat out,
+        eating out, meal out, a meal, pub, cafe, bingo, quiz, pub quiz, a show, panto,
+        comedy, snooker, darts, match, fun, something fun, hobby, hobbies, karaoke, disco,
+        dance, dancing""",
+    "social-activities-support": """company, get out, someone to go with, go out with, go with me,
+        come with me, alone, all alone, no friends, no friend, see anyone,
+        nobody to talk to, no one to talk to, chat, a chat, coffee morning, lunch club,
+        community, local people, round here, get to know people, socialise, socialising,
+        social life, stuck at home, stuck indoors, at home all day, sit at home, four walls,
+        buddy, befriender, befriending, social events, events, into town, in town,
+        town centre""",
+    "gym-membership": """weights, gym membership, workout, work out, fitness, treadmill,
+        exercise equipment, spin class, weight, healthy, get healthy""",
+    "sports-activities": """horse riding, riding, ride horses, horse, horses, stables, pony,
+        boxing, martial arts, karate, judo, kickboxing, golf, badminton, cricket, rugby,
+        netball, basketball, squash, climbing, athletics, jogging, hiking, rambling,
+        walking group, walks, aerobics, pilates, dance class, archery, skating,
+        table tennis, canoeing, kayaking, sailing, sports centre, leisure centre, let off steam""",
+    "swimming": """swim pool, swimming pool, aqua aerobics, aquafit, swimming baths,
+        lido""",
+    "wellness": """aromatherapy, reflexology, mindfulness, meditation, meditate, calm, calmer,
+        facial, facials, nails, pamper, beauty, hairdresser, haircut, hair done, spa, sauna,
+        reiki, acupuncture, counselling, counsellor, talking therapy, sleep better,
+        nice about myself, treat myself, lift my mood, mood, feel like myself, nerves""",
+    "arts": """drawing, draw, sketch, sketching, photography, camera, photos, sewing,
+        knitting, crochet, craft, drama, acting, theatre group, poetry, creative, ceramics,
+        jewellery, card making, artist""",
+    "music": """piano, keyboard, drums, drum, band, violin, singing, ukulele, instrument,
+        music lessons, dj""",
+    "fishing": """fishing rod, rod, tackle, fishing tackle, fish, fishing licence""",
+    "education-courses": """study, studying, university, uni, degree, tutor, literacy,
+        numeracy, maths, math, learn to read, be able to read, spelling, gcse, accountancy,
+        language, languages, esol, first aid, a class, certificate, exam, exams, teach me,
+        creative writing, modules""",
+    "computing": """ipad, smartphone, smart phone, mobile phone, email, emails, video call,
+        video calls, facetime, zoom, skype, whatsapp, online, forum, forums, wifi,
+        broadband, printer, digital, pc, computer course""",
+    "driving-lessons": """learn to drive, driving test, theory test, provisional licence,
+        driving licence, drive myself, a car""",
+    "transport": """lift, lifts, a lift, bus pass, buses, taxis, cab, minibus, ring and ride,
+        get there, getting there, hospital appointment, dialysis, clinic, tram,
+        metrolink, travel training, public transport, drive to, someone to drive,
+        to and from, pick me up, school run, doctor, doctors, dentist, gp""",
+    "cycling": """bicycle, mountain bike, cycle, bike ride""",
+    "specialist-clothing": """coat, boots, trainers, footwear, clothing, outfit, sportswear,
+        riding boots, easy to put on, adapted clothes, warm clothes""",
+    "membership-fees": """membership, joining fee, fees, fee, entrance, entry, subs,
+        season ticket, annual pass""",
+    "childcare": """childminder, child minder, nursery, babysitter, babysit, babysitting,
+        after school club, breakfast club, holiday club, look after the kids, the kids, kids,
+        creche, nanny""",
+    "enterprise": """market stall, stall, sell, selling, start up, set up, earn, earn money,
+        business plan, start my own, starting my own, job coach, cv, work experience, apprenticeship, paid work,
+        get a job, interview, interviews, career, coach, coaching, give something back,
+        give back""",
+    "peer-support": """been through it, same thing, people like me, others like me,
+        hearing voices, voices, bipolar, schizophrenia, psychosis, ocd, ptsd, breakdown,
+        support group, self help group, mental health, someone who understands,
+        talk to someone, someone to talk to, stay off, drugs, alcohol, addiction, sober,
+        similar experiences, help people, help other people, understand me, poorly,
+        getting ill, ill again, warning signs, early signs, struggling, black hole,
+        feel lost, feeling lost, hopeless, depressed, suicidal, dark place, feel down,
+        feeling down, so down, very down, fed up""",
+    "peer-brokerage": """someone who has a budget, has a budget, budget themselves,
+        peer broker, someone like me""",
+    "independent-brokerage": """brokerage, independent broker""",
+    "advocacy": """speak for me, speak up, review meeting, not listening, nobody listens,
+        no one listens, not listened to, appeal, tribunal, complain, complaint, my rights, rights, council,
+        social worker, unfair, stand up for me, fight for, on my side""",
+    "support-planning": """my plan, write my plan, care package, package, what to spend,
+        spend my, personal budget, direct payments, assessment, plan, review""",
+    "payroll-and-employment-support": """payslips, payslip, wages, pay my pa, pay my pas,
+        pays my, tax, national insurance, employer, employing, employ, contract, contracts,
+        managed account, recruit, recruiting, pension, holiday pay, sick pay, dbs,
+        references, insurance, timesheets""",
+    "respite": """day off, a day off, night off, end of my tether, tether, burnt out,
+        burned out, so tired, very tired, too tired, overnight, sitter, someone to sit with""",
+}
+
+# Category words that name something people want to avoid: "not" does not turn them round.
+PROBLEM_WORDS: set[str] = {
+    "alone",
+    "all alone",
+    "no friends",
+    "no friend",
+    "see anyone",
+    "nobody to talk to",
+    "no one to talk to",
+    "stuck at home",
+    "stuck indoors",
+    "at home all day",
+    "sit at home",
+    "four walls",
+    "hearing voices",
+    "voices",
+    "bipolar",
+    "schizophrenia",
+    "psychosis",
+    "ocd",
+    "ptsd",
+    "breakdown",
+    "mental health",
+    "drugs",
+    "alcohol",
+    "addiction",
+    "nerves",
+    "mess",
+    "messy",
+    "clutter",
+    "debt",
+    "debts",
+    "not listening",
+    "nobody listens",
+    "no one listens",
+    "not listened to",
+    "poorly",
+    "getting ill",
+    "ill again",
+    "warning signs",
+    "early signs",
+    "struggling",
+    "black hole",
+    "feel lost",
+    "feeling lost",
+    "hopeless",
+    "depressed",
+    "suicidal",
+    "dark place",
+    "feel down",
+    "feeling down",
+    "so down",
+    "very down",
+    "fed up",
+    "unfair",
+    "end of my tether",
+    "tether",
+    "burnt out",
+    "burned out",
+    "so tired",
+    "very tired",
+    "too tired",
+}
+
+
+def _category_phrases() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """The synonyms by category as phrase rules: one rule a word, merged across categories.
+
+    A word whose stems are already a phrase's ("walks" and "walk") keeps that
+    phrase's rule; words with the same stems ("carpet", "carpets") are one rule.
+    """
+    from matching.understanding import stems
+
+    existing = {stems(phrase) for phrase, _, _ in PHRASES}
+    merged: dict[str, tuple[list[str], list[str]]] = {}
+    first_word: dict[tuple[str, ...], str] = {}
+    for category, words in CATEGORY_WORDS.items():
+        for word in (w.strip() for w in words.replace("\n", " ").split(",")):
+            word = " ".join(word.split())
+            key = stems(word)
+            if not word or key in existing:
+                continue
+            word = first_word.setdefault(key, word)
+            outcomes, categories = merged.setdefault(word, ([], []))
+            if category in categories:
+                continue
+            categories.append(category)
+            outcomes.extend(o for o in CATEGORY_OUTCOMES[category] if o not in outcomes)
+    return [(word, tuple(o), tuple(c)) for word, (o, c) in merged.items()]
+
+
+PHRASES += _category_phrases()
+PROBLEM_PHRASES |= PROBLEM_WORDS

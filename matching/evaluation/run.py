@@ -1,7 +1,12 @@
 """Measure matching on the evaluation goals: top-3 category hit rate and empty share.
 
-    python -m matching.evaluation            # both parts, in a throw-away database
-    python -m matching.evaluation --misses   # also list the development part's misses
+    python -m matching.evaluation                     # every part, in a throw-away database
+    python -m matching.evaluation --parts dev,extra   # the development parts only
+    python -m matching.evaluation --misses            # also list the development misses
+
+Parts: "dev" (the development part of ``goals.py``), "extra" (the extra
+development goals of ``goals_extra_dev.py``, always development) and "test"
+(the frozen test part of ``goals.py``).
 
 A goal is a hit when one of the first three categories the engine looks for
 is one a practitioner would accept and none is one the person refused; it is
@@ -14,9 +19,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from matching.evaluation.goals import EvalGoal, goals_in
+from matching.evaluation.goals import EvalGoal
+from matching.evaluation.goals import goals_in as _goals_py_in
+from matching.evaluation.goals_extra_dev import EXTRA_DEV_GOALS, EXTRA_SPLIT
 
 ORIGIN_POSTCODE = "SK1 3XE"
+PARTS = ("dev", EXTRA_SPLIT, "test")
+LABELS = {"dev": "development", EXTRA_SPLIT: "development, extra", "test": "test"}
+DEVELOPMENT_PARTS = ("dev", EXTRA_SPLIT)
+
+
+def goals_in(split: str) -> list[EvalGoal]:
+    if split == EXTRA_SPLIT:
+        return list(EXTRA_DEV_GOALS)
+    return _goals_py_in(split)
 
 
 @dataclass
@@ -37,7 +53,8 @@ class Report:
 
     def line(self) -> str:
         return (
-            f"{self.split:>4}: {self.goals} goals, top-3 category hit rate {self.hit_rate:.3f}, "
+            f"{LABELS.get(self.split, self.split):>18}: {self.goals} goals, "
+            f"top-3 category hit rate {self.hit_rate:.3f}, "
             f"empty {self.empty_share:.1%} ({self.empty})"
         )
 
@@ -88,8 +105,17 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list the development misses")
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="comma-separated parts to measure: dev, extra, test (default: all)",
+    )
     parser.add_argument("--keepdb", action="store_true", help="keep the test database")
     args = parser.parse_args(argv)
+    parts = [part.strip() for part in args.parts.split(",") if part.strip()]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kith.settings")
     import django
@@ -110,10 +136,10 @@ def main(argv=None) -> int:
             directory.build()
         elif args.keepdb:
             sync_phrases()
-        for split in ("dev", "test"):
+        for split in parts:
             report = evaluate(split)
             print(report.line())
-            if args.misses and split == "dev":
+            if args.misses and split in DEVELOPMENT_PARTS:
                 for text, got, accepted in report.misses:
                     print(f"   miss: {text!r} -> {got} (accepts {accepted})")
     finally:
