@@ -298,7 +298,11 @@ def main() -> int:
             )
         if args.worker:
             tasks, per_task = run_worker()
-            print(f"db_worker: {tasks} queued tasks run, {per_task:.2f} CPU ms a task")
+            print(
+                f"db_worker: {tasks} queued tasks run, {per_task:.2f} CPU ms a task"
+                if tasks
+                else "db_worker: no task was queued"
+            )
     finally:
         SearchLog.objects.filter(pk__gt=first_log).delete()
         DBTaskResult.objects.filter(enqueued_at__gte=started_at).delete()
