@@ -78,8 +78,8 @@ class VocabularyChoiceField(forms.ModelChoiceField):
 class VocabularyMultipleChoiceField(forms.ModelMultipleChoiceField):
     """A ModelMultipleChoiceField of outcomes or categories by slug, without a query a request.
 
-    The chosen terms come back as a list in the vocabulary's order, as the
-    queryset ``ModelMultipleChoiceField`` gives would list them.
+    The chosen terms come back as a list in the vocabulary's order: the order
+    of the queryset ``ModelMultipleChoiceField`` gives.
     """
 
     iterator = _VocabularyIterator
