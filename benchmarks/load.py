@@ -13,8 +13,8 @@ figures and asserts nothing (see benchmarks/README.md). In order:
    prefix (ELASTICSEARCH_INDEX_PREFIX, default ``kith-load``: the site's index
    and other runs' are never touched), with benchmarks/search.py's generator.
 2. Starts gunicorn (``kith.wsgi``, DEBUG off, ``--workers`` processes) on a free
-   loopback port, and a task worker (``db_worker``) as a deployment runs one:
-   each search queues a search-log write.
+   loopback port, and a task worker (``db_worker``) as a deployment runs one
+   (searches write their search-log line themselves; the worker idles).
 3. Runs locust headless for ``--duration`` seconds: ``--users`` simulated
    people, each from their own address (X-Forwarded-For through one trusted
    proxy, so the API's per-address limits hold) and asking at most ``--rate``
@@ -49,6 +49,8 @@ from locust.env import Environment
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.request_cpu import listings_api_params, places, search_page_params  # noqa: E402
+
 DEFAULT_INDEX_PREFIX = "kith-load"
 TARGET_RPS = 150
 TARGET_P95_MS = 200
@@ -56,8 +58,6 @@ TARGET_P95_MS = 200
 # Filled by main() before the users start.
 PLACES: list[str] = []
 OUTCOMES: list[str] = []
-WORDS = ["swimming", "yoga", "gardening", "art", "music", "cycling", "walking", "gym", "cooking"]
-MILES = [3, 5, 10, 15]
 
 
 class Person(FastHttpUser):
@@ -72,27 +72,17 @@ class Person(FastHttpUser):
         # to each person as they would on the site, not to the test as one client.
         self.headers = {"X-Forwarded-For": next(Person.addresses)}
 
-    def _postcode(self) -> str:
-        return random.choice(PLACES)
-
+    # The requests are benchmarks/request_cpu.py's, which measures their CPU time.
     @task(2)
     def search_page(self):
-        params = {"postcode": self._postcode(), "miles": random.choice(MILES)}
-        if random.random() < 0.5:
-            params["outcome"] = random.choice(OUTCOMES)
-        elif random.random() < 0.5:
-            params["q"] = random.choice(WORDS)
+        params = search_page_params(random, PLACES, OUTCOMES)
         self.client.get(
             "/directory/", params=params, name="search page /directory/", headers=self.headers
         )
 
     @task(2)
     def listings_api(self):
-        params = {"postcode": self._postcode(), "radius_km": 16}
-        if random.random() < 0.6:
-            params["outcome"] = random.choice(OUTCOMES)
-        if random.random() < 0.2:
-            params["q"] = random.choice(WORDS)
+        params = listings_api_params(random, PLACES, OUTCOMES)
         self.client.get(
             "/api/v1/listings/", params=params, name="API /api/v1/listings/", headers=self.headers
         )
@@ -314,10 +304,8 @@ def main() -> int:
 
     first_log = data_step("prepare", str(args.listings), str(args.seed))
     OUTCOMES[:] = [slug for slug, _ in taxonomy.OUTCOMES]
-    rng = random.Random(args.seed)
     # People type full postcodes, sectors and outward codes.
-    for sector, _ in rng.sample(greater_manchester_sectors(geo), 200):
-        PLACES.append(rng.choice([sector + "AB"[rng.randint(0, 1)] + "X", sector, sector[:-2]]))
+    PLACES[:] = places(random.Random(args.seed), greater_manchester_sectors(geo))
     load_before = os.getloadavg()
     processes = []
     try:

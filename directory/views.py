@@ -13,9 +13,8 @@ from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 
-from directory import geo
+from directory import geo, vocab_cache
 from directory.forms import DEFAULT_MILES, FILTER_FIELDS, DirectorySearchForm, wider_miles
-from directory.models import Outcome
 from directory.search import CHECK_FILTERS, ListingQuery
 from directory.search import search as search_directory
 from directory.search_log import log_search
@@ -114,7 +113,7 @@ def _results_heading(count: int, miles: int, place, text: str) -> str:
 
 def _cards(results) -> list[dict]:
     """Each result with the words it is shown with (outcome names, not slugs)."""
-    names = dict(Outcome.objects.values_list("slug", "name"))
+    names = vocab_cache.outcome_names()
     return [
         {
             "result": result,

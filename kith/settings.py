@@ -189,12 +189,8 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "kith_cache",
-        }
-    }
+    # Django's database cache with a one-statement set on PostgreSQL (kith/cache.py).
+    CACHES = {"default": {"BACKEND": "kith.cache.DatabaseCache", "LOCATION": "kith_cache"}}
 
 # --- The client's address ---------------------------------------------------
 # How many proxies of Kith's own (load balancer, nginx) sit in front of it and

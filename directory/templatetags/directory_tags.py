@@ -121,6 +121,14 @@ def verified(value) -> str:
     return f"Verified by Kith on {long_date(day)}" if day else "Not yet verified"
 
 
+@register.simple_tag
+def search_form_field(bound_field) -> str:
+    """A field of the directory search form (``includes/field.html``), kept once rendered."""
+    from directory.forms import render_field
+
+    return render_field(bound_field)
+
+
 @register.filter
 def kind_label(kind: str) -> str:
     return ListingKind(kind).label if kind in ListingKind.values else ""

@@ -1,0 +1,43 @@
+"""Kith's shared cache (kith/cache.py): Django's database cache with a one-statement set."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kith import cache as kith_cache
+
+pytestmark = pytest.mark.django_db
+
+
+def test_what_is_set_is_read_back_overwritten_and_expires():
+    cache.set("throttle_anon_10.1.0.1", [1.5, 2.5], 60)
+    assert cache.get("throttle_anon_10.1.0.1") == [1.5, 2.5]
+    cache.set("throttle_anon_10.1.0.1", [3.5], 60)
+    assert cache.get("throttle_anon_10.1.0.1") == [3.5]
+    cache.set("for-ever", {"a": 1}, None)
+    assert cache.get("for-ever") == {"a": 1}
+    cache.set("gone", "x", 0)  # expires at once
+    assert cache.get("gone") is None
+    # add and touch are Django's: add does not overwrite a live key.
+    assert cache.add("for-ever", "other") is False
+    assert cache.get("for-ever") == {"a": 1}
+
+
+def test_on_postgresql_a_set_is_one_statement_and_the_table_is_culled_now_and_then():
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement set is PostgreSQL's; SQLite keeps Django's")
+    small = kith_cache.DatabaseCache("kith_cache", {"OPTIONS": {"MAX_ENTRIES": 10}})
+    small.set("first", 1)  # the first set of a process counts the table
+    with CaptureQueriesContext(connection) as queries:
+        small.set("second", 2)
+    skipped = ("SAVEPOINT", "RELEASE")
+    statements = [q["sql"] for q in queries if not q["sql"].upper().startswith(skipped)]
+    assert len(statements) == 1 and "ON CONFLICT" in statements[0]
+    for i in range(3 * kith_cache.CULL_EVERY):
+        small.set(f"key-{i}", i)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM kith_cache")
+        kept = cursor.fetchone()[0]
+    assert kept < 3 * kith_cache.CULL_EVERY  # culled past MAX_ENTRIES, a third at a time
+    assert small.get(f"key-{3 * kith_cache.CULL_EVERY - 1}") == 3 * kith_cache.CULL_EVERY - 1
