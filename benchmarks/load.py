@@ -13,8 +13,8 @@ figures and asserts nothing (see benchmarks/README.md). In order:
    prefix (ELASTICSEARCH_INDEX_PREFIX, default ``kith-load``: the site's index
    and other runs' are never touched), with benchmarks/search.py's generator.
 2. Starts gunicorn (``kith.wsgi``, DEBUG off, ``--workers`` processes) on a free
-   loopback port, and a task worker (``db_worker``) as a deployment runs one
-   (searches write their search-log line themselves; the worker idles).
+   loopback port, and a task worker (``db_worker``) as a deployment runs one:
+   each search queues a search-log write.
 3. Runs locust headless for ``--duration`` seconds: ``--users`` simulated
    people, each from their own address (X-Forwarded-For through one trusted
    proxy, so the API's per-address limits hold) and asking at most ``--rate``

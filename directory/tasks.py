@@ -7,8 +7,7 @@ from django_tasks import task
 
 @task()
 def record_search(fields: dict) -> None:
-    """Write one SearchLog row. Searches write their line themselves now
-    (``directory.search_log``); this writes lines an earlier version queued."""
+    """Write one SearchLog row (see ``directory.search_log``)."""
     from directory.models import SearchLog
 
     SearchLog.objects.create(**fields)

@@ -190,7 +190,16 @@ if REDIS_URL:
     }
 else:
     # Django's database cache with a one-statement set on PostgreSQL (kith/cache.py).
-    CACHES = {"default": {"BACKEND": "kith.cache.DatabaseCache", "LOCATION": "kith_cache"}}
+    # It holds rate limits and sign-in lockouts: Django's default of 300 entries would
+    # cull live ones (a third of the table at a time) as soon as 300 addresses were
+    # active, so the limit is far above what a busy day makes; expired rows go first.
+    CACHES = {
+        "default": {
+            "BACKEND": "kith.cache.DatabaseCache",
+            "LOCATION": "kith_cache",
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        }
+    }
 
 # --- The client's address ---------------------------------------------------
 # How many proxies of Kith's own (load balancer, nginx) sit in front of it and

@@ -4,9 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import override_settings
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import default_task_backend
@@ -27,40 +25,20 @@ def _page(count=0):
     return SearchPage(results=[], count=count, page=1, page_size=10, backend="database")
 
 
-def test_a_search_log_line_is_one_insert_in_the_request_not_a_task():
-    # Queueing it was an INSERT too, and the worker's claiming and closing cost more.
-    with override_settings(TASKS=DUMMY), CaptureQueriesContext(connection) as queries:
+def test_a_search_log_line_is_queued_not_written_in_the_request():
+    with override_settings(TASKS=DUMMY):
         log_search(ListingQuery(text="swimming"), _page(3), source="web", origin_outward="OL8")
-        assert default_task_backend.results == []
-    [insert] = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
-    assert "directory_searchlog" in insert
-    log = SearchLog.objects.get()
-    assert (log.source, log.query_text, log.origin_outward, log.result_count) == (
-        "web",
-        "swimming",
-        "OL8",
-        3,
-    )
-    assert log.created_at is not None and log.radius_km is None
+        assert not SearchLog.objects.exists()
+        [queued] = default_task_backend.results
+        assert queued.task.name == "record_search"
+        assert queued.args[0]["origin_outward"] == "OL8"
+        assert queued.args[0]["result_count"] == 3
 
 
-def test_a_search_log_line_that_cannot_be_written_never_fails_the_search(caplog):
-    page = _page(-1)  # a count the column refuses: the database raises
-    log_search(ListingQuery(text="carer breaks"), page, source="api", origin_outward="OL8")
-    assert "Could not write a search-log line" in caplog.text
-    # The caller's transaction is still usable: the INSERT had a savepoint of its own.
+def test_with_the_immediate_backend_the_line_is_written_at_once():
     log_search(ListingQuery(text="carer breaks"), _page(0), source="api", origin_outward="OL8")
-    assert SearchLog.objects.get().result_count == 0
-
-
-def test_a_line_queued_by_an_earlier_version_is_still_written():
-    from directory.search_log import search_log_fields
-    from directory.tasks import record_search
-
-    record_search.enqueue(
-        search_log_fields(ListingQuery(text="respite"), _page(2), source="web")
-    )  # the immediate backend runs it at once
-    assert SearchLog.objects.get().query_text == "respite"
+    log = SearchLog.objects.get()
+    assert (log.source, log.query_text, log.result_count) == ("api", "carer breaks", 0)
 
 
 def test_emails_are_queued_then_sent_by_the_worker():

@@ -41,3 +41,13 @@ def test_on_postgresql_a_set_is_one_statement_and_the_table_is_culled_now_and_th
         kept = cursor.fetchone()[0]
     assert kept < 3 * kith_cache.CULL_EVERY  # culled past MAX_ENTRIES, a third at a time
     assert small.get(f"key-{3 * kith_cache.CULL_EVERY - 1}") == 3 * kith_cache.CULL_EVERY - 1
+
+
+def test_a_sign_in_lockout_survives_a_busy_hour_of_other_addresses():
+    """Rate limits and lockouts live here: hundreds of other active addresses must not cull
+    them (Django's default of 300 entries would drop a third of the table at a time)."""
+    cache.set("allauth_login_failed_203.0.113.7", [1, 2, 3, 4, 5], 3600)
+    for i in range(1, 451):
+        cache.set(f"throttle_anon_10.2.{i // 250}.{i % 250}", [1.0], 3600)
+    assert cache.get("allauth_login_failed_203.0.113.7") == [1, 2, 3, 4, 5]
+    assert all(cache.get(f"throttle_anon_10.2.{i // 250}.{i % 250}") for i in (1, 300, 450))
