@@ -1,7 +1,7 @@
 """Commissioners' reports over a year of data for 100,000 people, on PostgreSQL.
 
     DATABASE_URL=postgres://kith:kith@127.0.0.1:5432/kith_reports \\
-        .venv/bin/python benchmarks/reports.py [--people 100000] [--runs 3] [--fresh]
+        .venv/bin/python benchmarks/reports.py [--people 100000] [--runs 3] [--fresh] [--explain]
 
 Fills a throwaway database (``test_kith_reports_bench``; kept between runs so
 the slow part, generating the data, happens once; ``--fresh`` starts again)
@@ -10,7 +10,11 @@ their stages, goals, monthly spend, outcome reviews and ten searches a person
 plus anonymous ones over the last year. Then times every report (the median of
 ``--runs``) for all of Greater Manchester and for one local authority, and the
 two report pages as a whole. Target: each page under 2 s. Prints the load
-average too, because the machine is shared. Asserts nothing about time.
+average too, because the machine is shared, and the CPU time of this process
+(Python's share, which load barely changes). ``--explain`` also runs every
+query of every report under ``EXPLAIN (ANALYZE, BUFFERS)`` once and prints
+PostgreSQL's own execution time for each report, and the plan of its slowest
+query. Asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="Drop and regenerate the data.")
+    parser.add_argument(
+        "--explain", action="store_true", help="PostgreSQL's own time and plan for each report."
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("Set DATABASE_URL to a PostgreSQL database (the target is for PostgreSQL).")
@@ -81,21 +88,31 @@ def main() -> int:
         "Oldham": reports.Scope(start, end, tuple(LOCAL_AUTHORITIES["Oldham"])),
     }
     pages = {"demand page": reports.DEMAND_TABLES, "plans page": reports.PILOT_TABLES}
-    print(f"\nPeriod {start} to {end}; median of {args.runs} runs, seconds")
+    if args.explain:
+        for area, scope in scopes.items():
+            print(f"\nEXPLAIN ANALYZE, {area}: PostgreSQL's execution time, seconds")
+            for key, build in {"demand_page": reports.demand_page, **reports.PILOT_TABLES}.items():
+                _explain(key, build, scope)
+    print(f"\nPeriod {start} to {end}; median of {args.runs} runs, seconds (CPU: this process)")
     for area, scope in scopes.items():
         print(f"\n{area} ({len(scope.districts)} districts)")
         for page, builders in pages.items():
             page_times = []
             per_table: dict[str, list[float]] = {key: [] for key in builders}
+            cpu: dict[str, list[float]] = {key: [] for key in builders}
             for _ in range(args.runs):
                 page_started = time.monotonic()
                 for key, build in builders.items():
-                    t = time.monotonic()
+                    t, c = time.monotonic(), time.process_time()
                     build(scope)
                     per_table[key].append(time.monotonic() - t)
+                    cpu[key].append(time.process_time() - c)
                 page_times.append(time.monotonic() - page_started)
             for key, times in per_table.items():
-                print(f"  {key:22} {statistics.median(times):6.3f}")
+                print(
+                    f"  {key:22} {statistics.median(times):6.3f}"
+                    f"  (CPU {statistics.median(cpu[key]):.3f})"
+                )
             if page == "demand page":  # as the page builds it: one pass for every table
                 page_times = []
                 for _ in range(args.runs):
@@ -108,6 +125,30 @@ def main() -> int:
         f"\nLoad average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
     )
     return 0
+
+
+def _explain(key, build, scope) -> None:
+    """Run ``build`` once, then each of its queries under EXPLAIN (ANALYZE, BUFFERS)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        build(scope)
+    timed = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            # The captured text has its parameters filled in, as PostgreSQL ran it.
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = [line for (line,) in cursor.fetchall()]
+            ms = float(plan[-1].split(":")[1].split()[0])
+            timed.append((ms, plan))
+    total = sum(ms for ms, _ in timed) / 1000
+    print(f"  {key:22} {total:6.3f}  ({len(timed)} queries)")
+    if timed and os.environ.get("KITH_EXPLAIN_PLANS") == "1":
+        print("    " + "\n    ".join(max(timed, key=lambda t: t[0])[1]))
 
 
 def _counts() -> dict[str, int]:
