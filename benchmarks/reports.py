@@ -91,7 +91,8 @@ def main() -> int:
     if args.explain:
         for area, scope in scopes.items():
             print(f"\nEXPLAIN ANALYZE, {area}: PostgreSQL's execution time, seconds")
-            for key, build in {"demand_page": reports.demand_page, **reports.PILOT_TABLES}.items():
+            builds = {"demand_page": reports.demand_page, "pilot_page": reports.pilot_page}
+            for key, build in {**builds, **reports.PILOT_TABLES}.items():
                 _explain(key, build, scope)
     print(f"\nPeriod {start} to {end}; median of {args.runs} runs, seconds (CPU: this process)")
     for area, scope in scopes.items():
@@ -113,12 +114,14 @@ def main() -> int:
                     f"  {key:22} {statistics.median(times):6.3f}"
                     f"  (CPU {statistics.median(cpu[key]):.3f})"
                 )
-            if page == "demand page":  # as the page builds it: one pass for every table
-                page_times = []
-                for _ in range(args.runs):
-                    page_started = time.monotonic()
-                    reports.demand_page(scope)
-                    page_times.append(time.monotonic() - page_started)
+            # As the page builds it: the demand tables from one pass over the search
+            # log, the spend tables from one pass over the ledger.
+            build_page = reports.demand_page if page == "demand page" else reports.pilot_page
+            page_times = []
+            for _ in range(args.runs):
+                page_started = time.monotonic()
+                build_page(scope)
+                page_times.append(time.monotonic() - page_started)
             verdict = "under" if statistics.median(page_times) < 2 else "OVER"
             print(f"  {page.upper():22} {statistics.median(page_times):6.3f}  ({verdict} 2 s)")
     print(
@@ -132,13 +135,15 @@ def _explain(key, build, scope) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from evidence import stats
+
     with CaptureQueriesContext(connection) as captured:
         build(scope)
     timed = []
-    with connection.cursor() as cursor:
+    with stats.report_queries(), connection.cursor() as cursor:
         for query in captured.captured_queries:
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")) or "set_config" in sql:
                 continue
             # The captured text has its parameters filled in, as PostgreSQL ran it.
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
