@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -31,7 +32,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Concat, Lead, StrIndex, Substr
+from django.db.models.functions import Coalesce, Concat, Lead, StrIndex, Substr
 from django.utils import timezone
 
 from directory import geo
@@ -39,7 +40,7 @@ from directory.models import Category, Outcome, SearchLog
 from evidence import stats
 from evidence.models import OutcomeReview
 from evidence.suppression import Cell, Row, Table, suppress
-from matching.models import STAGE_ORDER, Stage, StageEntry, SupportPlan
+from matching.models import STAGE_ORDER, Goal, Stage, StageEntry, SupportPlan
 
 # A search "with few results" found 1 to 4 listings within its radius.
 FEW_RESULTS = 5
@@ -186,6 +187,7 @@ def _sum_by(combos, keys_of) -> dict[str, list[int]]:
     return totals
 
 
+@stats.report
 def demand_by_district(scope: Scope, combos=None) -> Table:
     combos = demand_combos(scope) if combos is None else combos
     by_district = _sum_by(combos, lambda c: [c["origin_outward"]] if c["origin_outward"] else [])
@@ -213,6 +215,7 @@ def _split_slugs(text: str) -> list[str]:
     return [slug for slug in text.split(",") if slug]
 
 
+@stats.report
 def demand_by_outcome(scope: Scope, combos=None) -> Table:
     combos = demand_combos(scope) if combos is None else combos
     names = dict(Outcome.objects.values_list("slug", "name"))
@@ -229,6 +232,7 @@ def demand_by_outcome(scope: Scope, combos=None) -> Table:
     )
 
 
+@stats.report
 def demand_by_group(scope: Scope, combos=None) -> Table:
     combos = demand_combos(scope) if combos is None else combos
     counts = _sum_by(combos, lambda c: [c["searcher_role"]])
@@ -246,6 +250,7 @@ def demand_by_group(scope: Scope, combos=None) -> Table:
     )
 
 
+@stats.report
 def demand_by_source(scope: Scope, combos=None) -> Table:
     combos = demand_combos(scope) if combos is None else combos
     counts = _sum_by(combos, lambda c: [c["source"]])
@@ -270,6 +275,7 @@ class UnmetNeed:
         return f"{self.need} near {self.district}: {self.searches} searches, {found}{within}"
 
 
+@stats.report
 def top_unmet_needs(scope: Scope, limit: int = 10, combos=None) -> list[UnmetNeed]:
     """The outcomes and kinds of service most searched for with no or few results nearby.
 
@@ -306,6 +312,7 @@ def top_unmet_needs(scope: Scope, limit: int = 10, combos=None) -> list[UnmetNee
     return needs[:limit]
 
 
+@stats.report
 def demand_page(scope: Scope) -> dict:
     """Everything the demand page shows, from one pass over the search log."""
     combos = demand_combos(scope)
@@ -339,6 +346,7 @@ def _month_starts(start: date, end: date) -> list[date]:
     return months
 
 
+@stats.report
 def people_over_time(scope: Scope) -> Table:
     """People with a plan, and with an active budget (first payment made), month by month."""
     months = _month_starts(scope.start, scope.end)
@@ -376,9 +384,11 @@ def _ledger(scope: Scope):
 
     entries = LedgerEntry.objects.filter(scope.in_period("occurred_at"))
     if scope.districts is not None:
-        plan_ids = _plan_ids(scope)
-        entries = entries.filter(
-            Q(plan_id__in=plan_ids) | Q(plan__isnull=True, goal__plan_id__in=plan_ids)
+        # The line's plan, or else its goal's plan: one IN (a hash join in
+        # PostgreSQL), where "plan in ... OR goal's plan in ..." re-read the plans
+        # for every row batch.
+        entries = entries.annotate(_plan=Coalesce("plan_id", "goal__plan_id")).filter(
+            _plan__in=_plan_ids(scope)
         )
     return entries
 
@@ -424,21 +434,81 @@ def _to_float(value) -> float:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def spend_by_category(scope: Scope) -> Table:
-    rows = (
+NOT_LINKED = "Not linked to a plan goal"
+
+
+def spend_per_person(scope: Scope) -> dict[str, dict[str, stats.Stats]]:
+    """Stats of each person's spend in the period: by category, by payment route and
+    for everyone (``{"category": {name: Stats}, "route": {...}, "everyone": {"all": ...}}``).
+
+    A line for a goal with two categories counts under each. On PostgreSQL one
+    pass over the ledger gives all three (the lines summed per person, goal
+    and route first, then the categories joined to those sums); elsewhere three
+    queries, one per grouping, as before.
+    """
+    if connection.vendor != "postgresql":
+        return {
+            "category": _spend_grouped(
+                _ledger(scope).annotate(
+                    category=Case(
+                        When(
+                            goal__categories__name__isnull=False, then=F("goal__categories__name")
+                        ),
+                        default=Value(NOT_LINKED),
+                        output_field=CharField(),
+                    )
+                ),
+                "category",
+            ),
+            "route": _spend_grouped(_ledger(scope).annotate(route=_route()), "route"),
+            "everyone": _spend_grouped(
+                _ledger(scope).annotate(everyone=Value("all", output_field=CharField())),
+                "everyone",
+                edges=SPEND_BANDS,
+            ),
+        }
+    lines = (
         _ledger(scope)
-        .annotate(
-            category=Case(
-                When(goal__categories__name__isnull=False, then=F("goal__categories__name")),
-                default=Value("Not linked to a plan goal"),
-                output_field=CharField(),
-            )
-        )
-        .values("person_id", "category")
-        .annotate(total=Sum("amount"))
-        .values("person_id", "category", "total")
+        .annotate(route=_route())
+        .values("person_id", "goal_id", "route")
+        .annotate(spent=Sum("amount"))
+        .order_by()
     )
-    by_category = stats.grouped(rows, "category", "total", to_number=_to_float)
+    inner, params = lines.query.sql_with_params()
+    goal_categories = Goal.categories.through._meta.db_table
+    categories = Category._meta.db_table
+    sql = (
+        f"WITH lines AS ({inner}) "
+        "SELECT 'category' AS kind, COALESCE(c.name, %s) AS key, l.person_id, "
+        "SUM(l.spent) AS total FROM lines l "
+        f'LEFT JOIN "{goal_categories}" gc ON gc.goal_id = l.goal_id '
+        f'LEFT JOIN "{categories}" c ON c.id = gc.category_id GROUP BY 2, 3 '
+        "UNION ALL SELECT 'route', route, person_id, SUM(spent) FROM lines GROUP BY 2, 3 "
+        "UNION ALL SELECT 'everyone', 'all', person_id, SUM(spent) FROM lines GROUP BY 3"
+    )
+    by_key = stats.grouped_sql(
+        sql, [*params, NOT_LINKED], ["kind", "key"], 't."total"', edges=SPEND_BANDS
+    )
+    result: dict[str, dict[str, stats.Stats]] = {"category": {}, "route": {}, "everyone": {}}
+    for (kind, key), s in by_key.items():
+        if kind != "everyone":
+            s.bands = []  # bands are only asked of everyone, as elsewhere
+        result[kind][key] = s
+    return result
+
+
+def _spend_grouped(lines, group: str, edges=None) -> dict[str, stats.Stats]:
+    rows = (
+        lines.values("person_id", group)
+        .annotate(total=Sum("amount"))
+        .values("person_id", group, "total")
+    )
+    return stats.grouped(rows, group, "total", to_number=_to_float, edges=edges)
+
+
+@stats.report
+def spend_by_category(scope: Scope, spent=None) -> Table:
+    by_category = (spent or spend_per_person(scope))["category"]
     names = list(Category.objects.values_list("name", flat=True))
     order = [n for n in names if n in by_category] + sorted(set(by_category) - set(names))
     return (
@@ -458,15 +528,9 @@ def _empty_spend(key, title) -> Table:
     return _spend_table(key, title, "Group", {}, [])
 
 
-def spend_by_route(scope: Scope) -> Table:
-    rows = (
-        _ledger(scope)
-        .annotate(route=_route())
-        .values("person_id", "route")
-        .annotate(total=Sum("amount"))
-        .values("person_id", "route", "total")
-    )
-    by_route = stats.grouped(rows, "route", "total", to_number=_to_float)
+@stats.report
+def spend_by_route(scope: Scope, spent=None) -> Table:
+    by_route = (spent or spend_per_person(scope))["route"]
     return _spend_table(
         "spend_by_route",
         "Spend per person by how it was paid",
@@ -476,14 +540,9 @@ def spend_by_route(scope: Scope) -> Table:
     )
 
 
-def spend_distribution(scope: Scope) -> Table:
-    rows = (
-        _ledger(scope)
-        .values("person_id")
-        .annotate(total=Sum("amount"), everyone=Value("all", output_field=CharField()))
-        .values("everyone", "total")
-    )
-    summary = stats.grouped(rows, "everyone", "total", to_number=_to_float, edges=SPEND_BANDS)
+@stats.report
+def spend_distribution(scope: Scope, spent=None) -> Table:
+    summary = (spent or spend_per_person(scope))["everyone"]
     s = summary.get("all", stats.Stats(bands=[0] * len(SPEND_BANDS)))
     bands = s.bands or [0] * len(SPEND_BANDS)
     table = Table(
@@ -516,6 +575,7 @@ def _days(td) -> float:
 DAYS_SQL = 'EXTRACT(EPOCH FROM t."{}") / 86400.0'
 
 
+@stats.report
 def stage_durations(scope: Scope) -> Table:
     """How long plans waited at each stage, for stays that ended in the period."""
     following = Window(
@@ -529,6 +589,7 @@ def stage_durations(scope: Scope) -> Table:
         )
         .filter(left_at__gte=scope.since, left_at__lt=scope.until)
         .values("stage", "duration")
+        .order_by()  # grouped by stage: the default order would only sort them all once more
     )
     by_stage = stats.grouped(
         stays, "stage", "duration", value_sql=DAYS_SQL.format("duration"), to_number=_days
@@ -562,6 +623,7 @@ MILESTONES = [
 ]
 
 
+@stats.report
 def milestone_durations(scope: Scope) -> Table:
     """From first reaching one stage to first reaching a later one.
 
@@ -597,6 +659,7 @@ def milestone_durations(scope: Scope) -> Table:
 # --- outcomes reviewed --------------------------------------------------------------
 
 
+@stats.report
 def outcomes_reviewed(scope: Scope) -> Table:
     reviews = OutcomeReview.objects.filter(scope.in_period("reviewed_at"), plan__in=_plans(scope))
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -623,6 +686,7 @@ def outcomes_reviewed(scope: Scope) -> Table:
 # --- pools -------------------------------------------------------------------------
 
 
+@stats.report
 def pools_and_savings(scope: Scope) -> Table:
     from directory.models import ListingLocation
     from marketplace.models import Pledge, Pool
@@ -673,6 +737,7 @@ def pools_and_savings(scope: Scope) -> Table:
     return suppress(table)
 
 
+@stats.report
 def unmet_needs_table(scope: Scope) -> Table:
     table = Table(
         key="top_unmet_needs",
@@ -713,3 +778,14 @@ PILOT_TABLES = {
     "pools": pools_and_savings,
 }
 ALL_TABLES = {**DEMAND_TABLES, **PILOT_TABLES}
+SPEND_TABLES = ("spend_by_category", "spend_by_route", "spend_distribution")
+
+
+@stats.report
+def pilot_page(scope: Scope) -> list[Table]:
+    """Every table of the plans page, in order; the three spend tables from one pass."""
+    spent = spend_per_person(scope)
+    return [
+        build(scope, spent) if key in SPEND_TABLES else build(scope)
+        for key, build in PILOT_TABLES.items()
+    ]

@@ -79,7 +79,7 @@ def pilot(request):
     form, scope = _filters(request)
     context = _context(request, form, scope, "pilot")
     if scope is not None:
-        tables = [build(scope) for build in reports.PILOT_TABLES.values()]
+        tables = reports.pilot_page(scope)
         charted = {"people_over_time": 1, "spend_distribution": 0}
         context["sections"] = [
             {
