@@ -77,6 +77,7 @@ def main() -> int:
     from directory import elasticsearch, geo
     from directory.search import elastic
     from directory.search.elastic import ElasticsearchBackend
+    from kith.startup import freeze_loaded_objects
     from matching.engine import Budget, GoalSpec, match_plan
     from matching.golden import GOLDEN_GOALS
 
@@ -115,6 +116,9 @@ def main() -> int:
     ]
     origins = [rng.choice(sectors) for _ in range(args.plans + args.warmup)]
     backend = ElasticsearchBackend()
+    # As kith.wsgi does once a server process has loaded (this script's own
+    # synthetic listings are gone by now, so only what Kith loaded is frozen).
+    freeze_loaded_objects()
     AnonRateThrottle.rate = UserRateThrottle.rate = "1000000/minute"
     client = Client()
 

@@ -108,3 +108,26 @@ def test_every_model_change_has_a_migration():
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_a_server_process_has_loaded_every_view_and_frozen_it_out_of_the_collectors_way():
+    """kith.wsgi (what gunicorn loads) imports the views at start and freezes what it loaded,
+    so full garbage collections no longer walk Django, Wagtail and the vocabularies on
+    requests (kith/startup.py)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ELASTICSEARCH_URL"}}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    probe = (
+        "import gc, sys, kith.wsgi; "
+        "print(gc.get_freeze_count(), 'matching.views' in sys.modules, gc.isenabled())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    frozen, views_loaded, collecting = done.stdout.split()
+    assert int(frozen) > 100_000
+    assert views_loaded == "True" and collecting == "True"  # new garbage is still collected
