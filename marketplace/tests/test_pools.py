@@ -776,18 +776,22 @@ def test_a_suspended_listing_takes_no_new_pool_opening_or_member_until_lifted(
     from directory.safety import services as safety
 
     moderator = user_factory(display_name="Mo Ahmed", roles=["moderator"])
+
+    def propose(title):
+        return pools.propose_pool(
+            world.listing,
+            by=world.people[0],
+            title=title,
+            description="Could we book a pottery course together?",
+            outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
+            places=8,
+            minimum_members=6,
+            deadline=timezone.now() + timedelta(days=10),
+            price_per_place=Decimal("40.00"),
+        )
+
     open_pool = world.pool()
-    draft = pools.propose_pool(
-        world.listing,
-        by=world.people[0],
-        title="Saturday pottery for six",
-        description="Could we book a pottery course together?",
-        outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
-        places=8,
-        minimum_members=6,
-        deadline=timezone.now() + timedelta(days=10),
-        price_per_place=Decimal("40.00"),
-    )
+    draft = propose("Saturday pottery for six")
     already = world.join(open_pool, world.people[1])
     with django_capture_on_commit_callbacks(execute=True):
         safety.suspend(world.listing, moderator, "Two missed classes reported; checking.")
@@ -796,17 +800,7 @@ def test_a_suspended_listing_takes_no_new_pool_opening_or_member_until_lifted(
     with pytest.raises(PoolError, match=refused):
         world.pool()
     with pytest.raises(PoolError, match=refused):
-        pools.propose_pool(
-            world.listing,
-            by=world.people[0],
-            title="Another",
-            description="",
-            outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
-            places=6,
-            minimum_members=6,
-            deadline=timezone.now() + timedelta(days=10),
-            price_per_place=Decimal("40.00"),
-        )
+        propose("Sunday pottery for six")
     with pytest.raises(PoolError, match=refused):
         pools.publish(draft, by=world.provider)
     with pytest.raises(PoolError, match=refused):
