@@ -288,6 +288,9 @@ def change_card(booking: Booking, by, payment_method: str) -> Payment:
             raise BookingError(
                 "The price is already held on the card given, so no other card is needed."
             )
+        if not payment_method:
+            # Before anything is let go: an empty form must not drop the card already saved.
+            raise BookingError("Enter your card details.")
         if current and current.status == Payment.Status.PENDING:
             cards.release(current)
         payment = cards.new_attempt(booking=booking, amount=booking.amount, paid_by=_user(by))

@@ -153,6 +153,32 @@ def test_refunding_after_delivery(market, faulty_stripe, stripe_api, mode):
     assert cards.current_payment(booking).refunded_amount == Decimal("15.00")
 
 
+def test_a_refund_whose_reply_was_lost_is_recorded_once_when_the_scheduler_finds_it(
+    market, faulty_stripe, stripe_api
+):
+    """Stripe made the refund, but the reply and the first lookup were lost and nobody pressed
+    the button again: the scheduler finds it and records that refund, under Stripe's id, once."""
+    booking = market.delivered(CARD)
+    faulty_stripe.inject("post", REFUNDS, "lost")
+    faulty_stripe.inject("get", REFUNDS, "fail")
+    with pytest.raises(OutcomeUnknown):
+        bookings.refund(booking, by=market.owner, amount=Decimal("15.00"), request="form-1")
+    payment = cards.current_payment(booking)
+    assert payment.refunded_amount == Decimal("0.00")  # nothing recorded while unknown
+
+    run_scheduler()
+    run_scheduler()
+    refunds = stripe_api.v1.refunds.list(params={"payment_intent": payment.stripe_payment_intent})
+    [made] = refunds.data
+    payment.refresh_from_db()
+    assert payment.refunded_amount == Decimal("15.00")
+    assert payment.status == Payment.Status.PARTLY_REFUNDED
+    [line] = LedgerEntry.objects.filter(booking=booking, kind=LedgerEntry.Kind.REFUND)
+    assert (line.amount, line.reference) == (Decimal("-15.00"), made.id)
+    assert ledger_total(booking=booking) == Decimal("30.00")
+    assert money_at_stripe(stripe_api, booking) == (0, 3000, 1)
+
+
 @pytest.mark.parametrize("where", ["customers", "setup_intents", r"setup_intents/[^/]+/confirm"])
 @pytest.mark.parametrize("mode", ["fail", "lost"])
 def test_saving_the_card_when_asking(market, faulty_stripe, stripe_api, where, mode):
@@ -205,6 +231,22 @@ def test_money_taken_for_a_cancelled_booking_is_refunded_by_the_sweep(market, st
     assert money_at_stripe(stripe_api, booking) == (0, 0, 1)
     payment.refresh_from_db()
     assert payment.status == Payment.Status.REFUNDED
+
+
+def test_cancelling_a_hold_that_was_taken_in_the_dashboard_refunds_it(market, stripe_api):
+    """Kith still thinks the price is only held, but it was captured at Stripe (in the
+    dashboard, or a capture whose reply never came): letting go of the hold is refused, so
+    the payment is checked with Stripe and the money given back in full."""
+    booking = market.accepted(CARD)
+    payment = cards.current_payment(booking)
+    stripe_api.v1.payment_intents.capture(payment.stripe_payment_intent)
+    booking = bookings.cancel(booking, by=market.person, reason="Going into hospital")
+    assert booking.status == Booking.Status.CANCELLED
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.REFUNDED
+    assert payment.refunded_amount == Decimal("45.00")
+    assert money_at_stripe(stripe_api, booking) == (0, 0, 1)
+    assert ledger_total(booking=booking) == Decimal("0.00")
 
 
 # --- Pools -----------------------------------------------------------------------------------

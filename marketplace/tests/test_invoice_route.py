@@ -179,6 +179,30 @@ def test_a_tampered_link_is_refused_plainly(client, invoiced):
         response = client.get(reverse("marketplace:invoice_for_payer", args=[bad]))
         assert response.status_code == 404
         assert "not complete or has been changed" in response.content.decode()
+    with pytest.raises(payer.LinkRefused) as refused:
+        payer.invoice_from_token(token[:-3] + "abc")
+    assert str(refused.value) == (
+        "This link to an invoice is not complete or has been changed. Copy the whole link "
+        "from the email, or ask the provider who sent the invoice for it again."
+    )
+
+
+def test_bank_details_are_fixed_once_even_when_two_steps_read_the_invoice_at_once(
+    market, bank, django_capture_on_commit_callbacks
+):
+    """Two emails for the same invoice built at once from copies read before either fixed the
+    details: a change of bank details between them must not replace what was fixed first."""
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = market.delivered(MANAGED, payer_email="")  # nothing fixed yet
+    first, second = Invoice.objects.get(booking=booking), Invoice.objects.get(booking=booking)
+    assert first.pay_to == ""
+    fixed = payer.fix_pay_to(first)
+    bank.sort_code, bank.account_number = "111111", "99999999"
+    bank.save()
+    payer.fix_pay_to(second)
+    first.refresh_from_db()
+    assert first.pay_to == fixed
+    assert "30-94-57" in fixed and "99999999" not in fixed
 
 
 def test_an_expired_link_is_refused_plainly(client, invoiced, monkeypatch):
@@ -233,6 +257,7 @@ def test_the_scheduler_chases_once_per_interval(invoiced, django_capture_on_comm
     [first, second] = reminders()
     assert first.subject == f"Reminder: invoice {invoiced.number} is overdue"
     assert "£45.00 is still to pay" in first.body
+    assert "How to pay Grand Central Pools:\nPayee: Grand Central Pools Ltd" in first.body
     assert "Sort code: 30-94-57" in first.body
     assert f"Please quote {invoiced.number}" in first.body
     assert LINK.search(first.body)
@@ -393,6 +418,26 @@ def test_a_refund_on_an_invoiced_booking_is_a_numbered_credit_note(
     ]
     assert "One lesson missed" in emails[0].body
     assert "£30.00 is now to pay" in emails[0].body
+
+
+def test_a_credit_note_on_a_paid_invoice_tells_the_payer_money_is_owed_back(
+    market, invoiced, django_capture_on_commit_callbacks
+):
+    bookings.mark_paid(invoiced.booking, by=market.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        note = bookings.refund(
+            invoiced.booking, by=market.owner, amount=Decimal("15.00"), reason="One lesson missed"
+        )
+    [email] = [m for m in to_payer() if m.subject.startswith("Credit note")]
+    assert (
+        f"Grand Central Pools has issued credit note {note.number} for £15.00 against invoice "
+        f"{invoiced.number} (support for Sam Patel): One lesson missed."
+    ) in email.body
+    assert (
+        "The invoice was paid, so Grand Central Pools owes £15.00 back: they will arrange it "
+        "with you."
+    ) in email.body
+    assert "is now to pay" not in email.body
 
 
 def test_credit_notes_never_exceed_what_was_invoiced(market, invoiced):

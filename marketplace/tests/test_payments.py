@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from marketplace.bookings import services as bookings
-from marketplace.models import LedgerEntry, Payment, PaymentRoute, StripeCall
+from marketplace.models import Booking, LedgerEntry, Payment, PaymentRoute, StripeCall
 from marketplace.payments import cards as payments
 from marketplace.payments import gateway
 from marketplace.payments.cards import PaymentError
@@ -279,3 +279,48 @@ def test_a_card_whose_bank_wants_confirmation_later_fails_and_its_intent_is_let_
     assert abandon.state == StripeCall.State.DONE
     assert abandon.payment_id == payment.pk
     assert abandon.result_id == payment.stripe_payment_intent
+
+
+def test_saving_a_card_without_card_details_asks_for_them(market, stripe_api):
+    booking = market.request(CARD)
+    attempt = payments.new_attempt(booking=booking, amount=booking.amount)
+    with pytest.raises(PaymentError) as refused:
+        payments.save_card(attempt, "")
+    assert str(refused.value) == "Enter your card details."
+    attempt.refresh_from_db()
+    assert not attempt.stripe_payment_method
+
+
+def test_giving_another_card_left_blank_keeps_the_card_already_saved(market, stripe_api):
+    """The "give another card" form sent empty (no JavaScript, nothing typed) must not let go
+    of the card saved with the request, or the provider could no longer accept it."""
+    booking = market.request(CARD)
+    saved = current(booking)
+    with pytest.raises(bookings.BookingError) as refused:
+        bookings.change_card(booking, by=market.person, payment_method="")
+    assert str(refused.value) == "Enter your card details."
+    assert current(booking) == saved
+    saved.refresh_from_db()
+    assert saved.status == PStatus.PENDING and saved.stripe_payment_method
+    assert bookings.accept(booking, by=market.owner).status == Booking.Status.ACCEPTED
+
+
+def test_accepting_a_card_booking_with_no_card_says_so(market):
+    """A card booking with no card attempt at all (made before cards were saved with the
+    request): the provider is told plainly and the booking stays requested."""
+    booking = Booking.objects.create(
+        offer=market.offer,
+        person=market.person,
+        requested_by=market.person,
+        goal=market.goal,
+        payment_route=CARD,
+        amount=Decimal("45.00"),
+    )
+    with pytest.raises(PaymentError) as refused:
+        bookings.accept(booking, by=market.owner)
+    assert str(refused.value) == "No card was given for this booking."
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.REQUESTED
+    assert booking.events.last().note == (
+        "The card was declined when accepting: No card was given for this booking."
+    )

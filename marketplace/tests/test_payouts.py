@@ -28,7 +28,7 @@ from marketplace.models import (
     Transfer,
     TransferReversal,
 )
-from marketplace.payments import connect, payouts
+from marketplace.payments import cards, connect, payouts
 from marketplace.pools import services as pools
 
 from .conftest import accounts_for, connect_payee, make_event
@@ -260,6 +260,32 @@ def test_a_booking_refunded_in_full_before_its_transfer_is_never_sent(market, st
     reconcile.run()
     assert at_stripe(stripe_api, booking) == []
     assert payouts.owed_to(market.owner) == []
+
+
+def test_only_a_paid_card_booking_earns_its_provider_anything(market, stripe_api):
+    """Money taken for a booking that was cancelled is owed back to the person, not to the
+    provider; an accepted booking has earned nothing yet; an invoiced one is paid outside Kith."""
+    accepted = market.accepted(CARD)
+    assert payouts.earned(accepted) == Decimal("0.00")
+
+    invoiced = bookings.deliver(market.accepted(PaymentRoute.MANAGED_ACCOUNT), by=market.owner)
+    invoiced = bookings.mark_paid(invoiced, by=market.owner)
+    assert invoiced.status == Booking.Status.PAID
+    assert payouts.earned(invoiced) == Decimal("0.00")
+    assert payouts.owed_to(market.owner) == []
+
+    # Captured at Stripe after Kith had cancelled the booking (the dashboard, a late reply).
+    payment = cards.current_payment(accepted)
+    Booking.objects.filter(pk=accepted.pk).update(status=Booking.Status.CANCELLED)
+    stripe_api.v1.payment_intents.capture(payment.stripe_payment_intent)
+    cards.sync(payment)
+    accepted.refresh_from_db()
+    assert payouts.money_in(accepted) == Decimal("45.00")
+    assert payouts.earned(accepted) == Decimal("0.00")
+    assert payouts.settle(accepted) is None
+    reconcile.run()  # gives the money back to Sam; nothing goes to the provider
+    assert at_stripe(stripe_api, accepted) == []
+    assert payouts.summary_for(market.owner).transferred == Decimal("0.00")
 
 
 def test_pool_shares_are_paid_per_pledge_once_settled_and_taken_back_if_called_off(

@@ -148,8 +148,12 @@ def test_six_fund_the_art_class_the_seventh_is_refused_and_all_of_it_is_on_state
     assert all(p.status == Pledge.Status.HELD for p in pledges)
     assert pools.places_filled(pool) == 6
 
-    with pytest.raises(PoolError, match="Sorry, this pool is full: all 6 places"):
+    with pytest.raises(PoolError) as refused:
         world.join(pool, seventh, "card")
+    assert str(refused.value) == (
+        "Sorry, this pool is full: all 6 places have been taken, so we have not taken or held "
+        "any money. You can still book with the provider yourself, or look for another pool."
+    )
     # The refused member's card was never touched.
     assert not Pledge.objects.filter(member=seventh).exists()
 
@@ -415,6 +419,16 @@ def test_processing_deadlines_is_idempotent(world):
     assert LedgerEntry.objects.count() == entries
 
 
+def test_a_run_after_every_card_share_was_taken_has_nothing_to_put_right(world, stripe_api):
+    pool = world.pool(minimum=1, places=2)
+    pledge = world.join(pool, world.people[0], "card")
+    settle_now(pool)
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.CAPTURED
+    second = pools.process_deadlines(now=pool.deadline + timedelta(minutes=16))
+    assert second == {"settled": 0, "retried": 0, "released": 0, "resolved": 0}
+
+
 def test_the_management_command_settles_due_pools(world):
     from django.core.management import call_command
 
@@ -459,6 +473,14 @@ def test_a_budget_holder_proposes_and_the_provider_opens_it(world):
         total_price=Decimal("400.00"),
     )
     assert pool.status == Pool.Status.DRAFT
+    pool.refresh_from_db()
+    assert pool.title == "Saturday pottery for six"
+    [created] = pool.events.all()
+    assert (created.to_status, created.by, created.note) == (
+        Pool.Status.DRAFT,
+        proposer,
+        "Created",
+    )
     # £400 shared by the six it needs, rounded up to the penny.
     assert pool.price_per_place == Decimal("66.67")
     with pytest.raises(PermissionDenied):
@@ -467,6 +489,29 @@ def test_a_budget_holder_proposes_and_the_provider_opens_it(world):
         world.join(pool, world.people[1])
     assert pools.publish(pool, by=world.provider).status == Pool.Status.OPEN
     assert pools.publish(pool, by=world.provider).status == Pool.Status.OPEN
+
+
+def test_a_proposal_nobody_opened_is_cancelled_at_its_deadline(world):
+    pool = pools.propose_pool(
+        world.listing,
+        by=world.people[0],
+        title="Saturday pottery for six",
+        description="Could we book a pottery course together?",
+        outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
+        places=8,
+        minimum_members=6,
+        deadline=timezone.now() + timedelta(days=10),
+        total_price=Decimal("400.00"),
+    )
+    settle_now(pool)
+    pool.refresh_from_db()
+    assert pool.status == Pool.Status.CANCELLED
+    ended = pool.events.get(to_status=Pool.Status.CANCELLED)
+    assert (ended.from_status, ended.by, ended.note) == (
+        Pool.Status.DRAFT,
+        None,
+        "Never opened before its deadline",
+    )
 
 
 def test_permissions(world, user_factory):
@@ -539,6 +584,8 @@ def test_cancelling_a_funded_pool_refunds_everyone(world, stripe_api):
     invoice = world.join(pool, world.people[1], "invoice")
     settle_now(pool)
     pools.cancel(pool, by=world.provider, reason="The tutor is ill")
+    cancelled = pool.events.get(to_status=Pool.Status.CANCELLED)
+    assert (cancelled.by, cancelled.note) == (world.provider, "The tutor is ill")
     card.refresh_from_db()
     invoice.refresh_from_db()
     assert (card.status, invoice.status) == (Pledge.Status.REFUNDED, Pledge.Status.REFUNDED)

@@ -2,6 +2,7 @@
 
 import json
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 from marketplace.bookings import services as bookings
 from marketplace.models import Booking, LedgerEntry, Payment, PaymentRoute, StripeEvent
 from marketplace.payments import cards as payments
+from marketplace.payments import webhooks
 
 from .conftest import WEBHOOK_SECRET, make_event, signature_header
 
@@ -176,6 +178,17 @@ def test_events_for_payments_kith_does_not_know_are_acknowledged_and_logged(
 def test_event_types_kith_does_not_use_are_acknowledged(post_webhook, stripe_test_settings):
     response = post_webhook(make_event("customer.created", {"id": "cus_1", "object": "customer"}))
     assert response.content == b"ignored: not an event Kith uses"
+
+
+# Storing a naive time would be read in Kith's own zone (Europe/London), not as Stripe's instant.
+@pytest.mark.filterwarnings("error:DateTimeField .* received a naive datetime:RuntimeWarning")
+def test_when_stripe_created_an_event_is_recorded_as_that_instant():
+    # 01:30 UTC on 26 October 2025: the second 01:30 in London as the clocks go back.
+    created = datetime(2025, 10, 26, 1, 30, tzinfo=UTC)
+    event = make_event("customer.created", {"id": "cus_1", "object": "customer"}, "evt_dst")
+    event["created"] = int(created.timestamp())
+    assert webhooks.handle_event(event) == "ignored: not an event Kith uses"
+    assert StripeEvent.objects.get(event_id="evt_dst").created == created
 
 
 # --- Events driving payments ---------------------------------------------------------------------
