@@ -9,7 +9,6 @@ webhook and a direct call, a retried request) leaves one line.
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -161,8 +160,14 @@ def _pool_post(pledge: Pledge, reference: str, amount: Decimal, description: str
     )
 
 
+def share_reference(pledge: Pledge, step: str) -> str:
+    """A pool share's line: "capture" (owed on an invoice), "refund" (no longer owed) or
+    "release" (a promise let go)."""
+    return f"pool-pledge-{pledge.pk}-{step}"
+
+
 def release_reference(pledge: Pledge) -> str:
-    return f"pool-pledge-{pledge.pk}-release"
+    return share_reference(pledge, "release")
 
 
 def post_pool_invoice_share(pledge: Pledge):
@@ -170,7 +175,7 @@ def post_pool_invoice_share(pledge: Pledge):
     how = f" (invoice {pledge.invoice.number})" if pledge.invoice_id else ""
     return _pool_post(
         pledge,
-        f"pool-pledge-{pledge.pk}-capture",
+        share_reference(pledge, "capture"),
         pledge.amount,
         f"Share of group purchase: {pledge.pool.title}{how}",
     )
@@ -190,7 +195,7 @@ def post_pool_invoice_refund(pledge: Pledge):
     """An invoiced share taken back off (the pool failed or was cancelled after funding)."""
     return _pool_post(
         pledge,
-        f"pool-pledge-{pledge.pk}-refund",
+        share_reference(pledge, "refund"),
         -pledge.amount,
         f"Share no longer owed: {pledge.pool.title}",
     )
@@ -358,14 +363,9 @@ def statement_entries(plan: SupportPlan) -> list[LedgerEntry]:
         note.number: note
         for note in CreditNote.objects.filter(number__in=references).select_related("invoice")
     }
-    share_pks = [
-        match.group(1)
-        for match in (_INVOICED_SHARE.fullmatch(entry.reference) for entry in entries)
-        if match
-    ]
     shares = {
-        f"pool-pledge-{pledge.pk}-{step}": pledge.invoice
-        for pledge in Pledge.objects.filter(pk__in=share_pks, invoice__isnull=False).select_related(
+        share_reference(pledge, step): pledge.invoice
+        for pledge in Pledge.objects.filter(goal__plan=plan, invoice__isnull=False).select_related(
             "invoice"
         )
         for step in ("capture", "refund")
@@ -392,13 +392,7 @@ def _invoice_words(invoice: Invoice) -> str:
     return f"Invoiced to {invoice.payer_name}, {state}"
 
 
-# The references of an invoiced pool share's lines (post_pool_invoice_share and _refund).
-_INVOICED_SHARE = re.compile(r"pool-pledge-(\d+)-(?:capture|refund)")
-
-
-def how_paid(
-    entry: LedgerEntry, payments: dict, invoices: dict, notes: dict, shares: dict | None = None
-) -> str:
+def how_paid(entry: LedgerEntry, payments: dict, invoices: dict, notes: dict, shares: dict) -> str:
     """Who paid a statement line and how, from the records looked up by reference
     (``shares``: an invoiced pool share's invoice by its lines' references)."""
     if entry.kind in (Kind.CARD_PAYMENT, Kind.POOL_SHARE) and entry.reference in payments:
@@ -410,7 +404,7 @@ def how_paid(
         return f"Credit note to {invoice.payer_name} on invoice {invoice.number}"
     if entry.kind == Kind.INVOICE and entry.reference in invoices:
         return _invoice_words(invoices[entry.reference])
-    if entry.kind == Kind.POOL_SHARE and entry.reference in (shares or {}):
+    if entry.kind == Kind.POOL_SHARE and entry.reference in shares:
         # A share paid by invoice to the member's managed account or ISF holder.
         invoice = shares[entry.reference]
         if entry.amount > 0:
