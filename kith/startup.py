@@ -10,7 +10,7 @@ def freeze_loaded_objects() -> int:
     A Kith process holds a quarter of a million long-lived objects (Django, Wagtail,
     models, URL patterns, vocabularies). Python's full collections walk all of them,
     which took about 160 ms and landed on roughly one match request in seven
-    (benchmarks/matching.py: p95 210 ms, against 75 ms once frozen). Frozen objects
+    (benchmarks/matching.py: API p95 213 ms, against 71 ms once frozen). Frozen objects
     are never collected; they were never going to be garbage anyway.
     """
     from django.urls import get_resolver
