@@ -115,38 +115,48 @@ def _back(request, check):
     return redirect("directory_safety:index")
 
 
-@require_POST
-def verify_check(request, pk):
+def _decide_check(request, pk, form_class, field, decide, missing: str, done):
+    """Verify or turn down an owner's check: the moderator's one note, then the rule in
+    ``services`` (``decide``); ``done(check)`` is what the moderator is told after."""
     _moderators_only(request)
     check = get_object_or_404(ListingCheck, pk=pk)
-    form = VerifyForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say how you checked it.")
+        messages.error(request, missing)
         return _back(request, check)
     try:
-        services.verify_check(check, request.user, form.cleaned_data["how"])
+        decide(check, request.user, form.cleaned_data[field])
     except services.SafetyError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"The {check.get_kind_display()} is verified and now shows.")
+        messages.success(request, done(check))
     return _back(request, check)
+
+
+@require_POST
+def verify_check(request, pk):
+    return _decide_check(
+        request,
+        pk,
+        VerifyForm,
+        "how",
+        services.verify_check,
+        missing="Say how you checked it.",
+        done=lambda check: f"The {check.get_kind_display()} is verified and now shows.",
+    )
 
 
 @require_POST
 def reject_check(request, pk):
-    _moderators_only(request)
-    check = get_object_or_404(ListingCheck, pk=pk)
-    form = RejectForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say why it could not be checked.")
-        return _back(request, check)
-    try:
-        services.reject_check(check, request.user, form.cleaned_data["reason"])
-    except services.SafetyError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "The owner has been told why it could not be checked.")
-    return _back(request, check)
+    return _decide_check(
+        request,
+        pk,
+        RejectForm,
+        "reason",
+        services.reject_check,
+        missing="Say why it could not be checked.",
+        done=lambda check: "The owner has been told why it could not be checked.",
+    )
 
 
 safety_urls = [

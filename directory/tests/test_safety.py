@@ -302,3 +302,33 @@ def test_owners_are_told_once_when_insurance_is_running_out(
         assert safety.remind_expiring() == 0
     [note] = told(people["owner"], "checks_expiring")
     assert "runs out soon" in note.subject and f"{soon:%-d %B %Y}" in note.body
+
+
+def test_a_moderator_turns_a_check_down_from_the_admin_with_a_reason(
+    people, agency, django_capture_on_commit_callbacks
+):
+    check = safety.submit_check(agency, people["owner"], "cqc", "1-101634556")
+    admin = client_for(people["moderator"])
+    url = reverse("directory_safety:reject", args=[check.pk])
+    blank = admin.post(url, {"reason": ""}, follow=True).content.decode()
+    assert "Say why it could not be checked." in blank
+    check.refresh_from_db()
+    assert check.status == "submitted"
+    with django_capture_on_commit_callbacks(execute=True):
+        done = admin.post(
+            url, {"reason": "Not on the CQC register.", "next": "listing"}, follow=True
+        )
+    assert done.redirect_chain[-1][0] == reverse("directory_safety:listing", args=[agency.pk])
+    assert "The owner has been told why it could not be checked." in done.content.decode()
+    check.refresh_from_db()
+    assert (check.status, check.checked_by) == ("rejected", people["moderator"])
+    # Turning it down again, or verifying it now, is refused in words, not a 500.
+    again = admin.post(
+        reverse("directory_safety:verify", args=[check.pk]), {"how": "CQC register"}, follow=True
+    )
+    assert again.status_code == 200
+    check.refresh_from_db()
+    assert check.status == "rejected"
+    assert client_for(people["owner"]).post(url, {"reason": "x"}).status_code == 302  # to sign-in
+    check.refresh_from_db()
+    assert check.checked_by == people["moderator"]
