@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import threading
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -33,17 +34,28 @@ class Stats:
     bands: list[int] = field(default_factory=list)
 
 
+_reporting = threading.local()  # .active: a report's settings are in force on this thread
+
+
 @contextlib.contextmanager
 def report_queries():
-    """Run a report's queries with ``REPORT_SETTINGS`` (PostgreSQL; elsewhere nothing)."""
-    if connection.vendor != "postgresql":
+    """Run a report's queries with ``REPORT_SETTINGS`` (PostgreSQL; elsewhere nothing).
+
+    A report inside another (each table of ``pilot_page``) runs under the outer
+    one's settings, which last to the end of its transaction.
+    """
+    if connection.vendor != "postgresql" or getattr(_reporting, "active", False):
         yield
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             for name, value in REPORT_SETTINGS.items():
                 cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
-        yield
+        _reporting.active = True
+        try:
+            yield
+        finally:
+            _reporting.active = False
 
 
 def report(build):
