@@ -51,3 +51,17 @@ def test_a_sign_in_lockout_survives_a_busy_hour_of_other_addresses():
         cache.set(f"throttle_anon_10.2.{i // 250}.{i % 250}", [1.0], 3600)
     assert cache.get("allauth_login_failed_203.0.113.7") == [1, 2, 3, 4, 5]
     assert all(cache.get(f"throttle_anon_10.2.{i // 250}.{i % 250}") for i in (1, 300, 450))
+
+
+def test_on_postgresql_a_failed_set_is_dropped_and_the_callers_transaction_goes_on():
+    """As Django's database cache does: a write that fails is lost, never an error, and a
+    rate limit written mid-request cannot break the request's own transaction."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement set is PostgreSQL's; SQLite keeps Django's")
+    from django.db import transaction
+
+    broken = kith_cache.DatabaseCache("kith_cache_not_created", {})
+    with transaction.atomic():
+        assert broken.set("throttle_anon_10.3.0.1", [1.0], 60) is None
+        cache.set("throttle_anon_10.3.0.2", [2.0], 60)
+        assert cache.get("throttle_anon_10.3.0.2") == [2.0]
