@@ -17,8 +17,12 @@ figures and asserts nothing (see benchmarks/README.md). In order:
    each search queues a search-log write.
 3. Runs locust headless for ``--duration`` seconds: ``--users`` simulated
    people, each from their own address (X-Forwarded-For through one trusted
-   proxy, so the API's per-address limits hold) and asking at most ``--rate``
-   requests a second, half on the search
+   proxy, so the API's per-address limits hold) and asking ``--rate``
+   requests a second on average, at random moments (``--arrivals random``: each
+   person's requests start as a Poisson process, as people who do not know of
+   each other arrive; ``lockstep`` is locust's ``constant_throughput``, where
+   people started in the same tenth of a second ask at the same moments ever
+   after, so the server meets bursts of a sixth of all users at once), half on the search
    page (``/directory/?postcode=...``) and half on ``/api/v1/listings/``, with
    real Greater Manchester postcodes and outcomes from the vocabulary.
 4. Prints requests/s and p50/p95/p99 per endpoint and overall, errors, and the
@@ -58,6 +62,20 @@ TARGET_P95_MS = 200
 # Filled by main() before the users start.
 PLACES: list[str] = []
 OUTCOMES: list[str] = []
+
+
+def random_arrivals(rate: float):
+    """A wait_time: the person's requests start at the moments of a Poisson process
+    of ``rate`` a second. A request that overruns the next moment is followed at
+    once, and the moments go on from then (no catching up in a burst)."""
+
+    def wait_time(user) -> float:
+        now = time.monotonic()
+        planned = getattr(user, "_next_start", now) + random.expovariate(rate)
+        user._next_start = max(planned, now)
+        return user._next_start - now
+
+    return wait_time
 
 
 class Person(FastHttpUser):
@@ -200,8 +218,47 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def run_locust(host: str, args, server_pid: int) -> tuple[Environment, list[float]]:
-    Person.wait_time = constant_throughput(args.rate)
+def cpu_by_part(processes: list) -> dict[str, float]:
+    """CPU seconds so far of everything on the machine, by what it is: gunicorn,
+    the task worker, this process (locust), Elasticsearch, PostgreSQL, the rest."""
+    import psutil
+
+    ours = {
+        process.pid: name
+        for process, name in zip(processes, ("gunicorn", "task worker"), strict=False)
+    }
+    machine = psutil.cpu_times()
+    parts: dict[str, float] = {
+        "machine idle": machine.idle + getattr(machine, "iowait", 0.0),
+        "machine busy": sum(machine) - machine.idle - getattr(machine, "iowait", 0.0),
+        "steal": getattr(machine, "steal", 0.0),
+        "softirq": getattr(machine, "softirq", 0.0),
+    }
+    for proc in psutil.process_iter(["pid", "ppid", "name", "cmdline", "cpu_times"]):
+        info = proc.info
+        if info["cpu_times"] is None:
+            continue
+        if info["pid"] == os.getpid():
+            part = "locust (this process)"
+        elif info["pid"] in ours or info["ppid"] in ours:
+            part = ours.get(info["pid"]) or ours[info["ppid"]]
+        elif info["name"] == "java" or "elasticsearch" in " ".join(info["cmdline"] or []):
+            part = "Elasticsearch"
+        elif (info["name"] or "").startswith("postgres"):
+            part = "PostgreSQL"
+        else:
+            part = "everything else"
+        times = info["cpu_times"]
+        parts[part] = parts.get(part, 0.0) + times.user + times.system
+    return parts
+
+
+def run_locust(host: str, args, server_pid: int, processes=()) -> tuple[Environment, list[float]]:
+    Person.wait_time = (
+        constant_throughput(args.rate)
+        if args.arrivals == "lockstep"
+        else random_arrivals(args.rate)
+    )
     env = Environment(user_classes=[Person], host=host, events=events)
     runner = env.create_local_runner()
     loads: list[float] = []
@@ -220,8 +277,11 @@ def run_locust(host: str, args, server_pid: int) -> tuple[Environment, list[floa
     gevent.sleep(args.users / args.spawn_rate)
     env.stats.reset_all()  # timed from when every user is running
     started, cpu_before = time.monotonic(), cpu_seconds(server_pid)
+    parts_before = cpu_by_part(list(processes))
     gevent.sleep(args.duration)
     elapsed, server_cpu = time.monotonic() - started, cpu_seconds(server_pid) - cpu_before
+    parts_after = cpu_by_part(list(processes))
+    env.cpu_parts = {part: parts_after[part] - parts_before.get(part, 0.0) for part in parts_after}
     runner.stop()
     sampler.kill()
     env.runner_elapsed = elapsed
@@ -232,7 +292,8 @@ def run_locust(host: str, args, server_pid: int) -> tuple[Environment, list[floa
 def report(env: Environment, loads: list[float], load_before: tuple, args) -> None:
     elapsed = env.runner_elapsed
     print(
-        f"\n{args.users} users for {elapsed:.0f} s (each at most {args.rate:g} requests/s), "
+        f"\n{args.users} users for {elapsed:.0f} s (each {args.rate:g} requests/s, "
+        f"{args.arrivals} arrivals), "
         f"gunicorn with {args.workers} workers, {os.cpu_count()} CPUs on this machine"
     )
     print(
@@ -266,6 +327,19 @@ def report(env: Environment, loads: list[float], load_before: tuple, args) -> No
             f"{(os.cpu_count() or 1) * 1000 / cpu_ms:.0f} requests/s before PostgreSQL's and "
             "Elasticsearch's own share"
         )
+        parts = sorted(
+            ((part, seconds) for part, seconds in env.cpu_parts.items() if "machine" not in part),
+            key=lambda item: -item[1],
+        )
+        busy, idle = env.cpu_parts["machine busy"], env.cpu_parts["machine idle"]
+        print(f"The machine's CPUs were {100 * busy / (busy + idle):.0f}% busy")
+        print(
+            "CPU time over the timed run, ms a request: "
+            + ", ".join(
+                f"{part} {seconds * 1000 / total.num_requests:.1f}" for part, seconds in parts
+            )
+            + f" (the machine has {os.cpu_count() or 1} x {elapsed:.0f} s)"
+        )
     print(
         f"target: >= {TARGET_RPS} requests/s at p95 <= {TARGET_P95_MS} ms; "
         f"measured {rps:.0f} requests/s at p95 {p95:.0f} ms"
@@ -276,7 +350,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--listings", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=80, help="simulated people at once")
-    parser.add_argument("--rate", type=float, default=2, help="most requests/s per person")
+    parser.add_argument("--rate", type=float, default=2, help="requests/s per person")
+    parser.add_argument(
+        "--arrivals",
+        choices=["random", "lockstep"],
+        default="random",
+        help="when each person's requests start (see the docstring)",
+    )
     parser.add_argument("--spawn-rate", type=float, default=10, help="people started a second")
     parser.add_argument("--duration", type=float, default=60, help="timed seconds")
     parser.add_argument("--warmup", type=float, default=10, help="untimed seconds first")
@@ -310,7 +390,7 @@ def main() -> int:
     processes = []
     try:
         host = start_server(args, server_env(index_prefix), processes)
-        env, loads = run_locust(host, args, processes[0].pid)
+        env, loads = run_locust(host, args, processes[0].pid, processes)
     finally:
         for process in processes:
             stop(process)

@@ -1,10 +1,19 @@
 """Record searches (without account ids) so unmet demand can be reported later.
 
-The row is written by a background task, off the request path; a search never
-fails because its log line could not be queued.
+The rows are written by a background task, off the request path; a search
+never fails because its log line could not be queued. Lines are gathered in
+each process and queued together (``settings.KITH_SEARCH_LOG_BATCH`` lines, or
+whatever ``KITH_SEARCH_LOG_WAIT`` seconds gathered): one task row and one
+worker run for many searches instead of one each, which under load was the
+largest cost of a search after the search itself (``benchmarks/load.py``).
 """
 
+import atexit
 import logging
+import threading
+
+from django.conf import settings
+from django.db import connections
 
 from directory.search.query import ListingQuery, SearchPage
 
@@ -53,6 +62,66 @@ def search_log_fields(
     }
 
 
+class SearchLogBuffer:
+    """This process's search-log lines not yet queued.
+
+    A line is queued with the others when the batch is full, or by a timer
+    ``KITH_SEARCH_LOG_WAIT`` seconds after the first line of a batch, or when
+    the process exits cleanly (gunicorn restarting a worker, a deploy).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._lines: list[dict] = []
+        self._timer: threading.Timer | None = None
+
+    def add(self, fields: dict) -> None:
+        with self._lock:
+            self._lines.append(fields)
+            if len(self._lines) < max(1, settings.KITH_SEARCH_LOG_BATCH):
+                if self._timer is None:
+                    self._timer = threading.Timer(settings.KITH_SEARCH_LOG_WAIT, self._on_timer)
+                    self._timer.daemon = True
+                    self._timer.start()
+                return
+            lines = self._take()
+        _queue(lines)
+
+    def flush(self) -> int:
+        """Queue every line held now; how many there were."""
+        with self._lock:
+            lines = self._take()
+        if lines:
+            _queue(lines)
+        return len(lines)
+
+    def _take(self) -> list[dict]:
+        lines, self._lines = self._lines, []
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        return lines
+
+    def _on_timer(self) -> None:
+        try:
+            self.flush()
+        finally:
+            connections.close_all()  # the timer thread's own connection ends with it
+
+
+def _queue(lines: list[dict]) -> None:
+    from directory.tasks import record_searches
+
+    try:
+        record_searches.enqueue(lines)
+    except Exception:
+        logger.exception("Could not queue %d search-log lines", len(lines))
+
+
+buffer = SearchLogBuffer()
+atexit.register(buffer.flush)
+
+
 def log_search(
     query: ListingQuery,
     page: SearchPage,
@@ -61,36 +130,28 @@ def log_search(
     origin_outward: str = "",
     user=None,
 ):
-    from directory.tasks import record_search
-
-    fields = search_log_fields(
-        query, page, source=source, origin_outward=origin_outward, group=searcher_role(user)
+    buffer.add(
+        search_log_fields(
+            query, page, source=source, origin_outward=origin_outward, group=searcher_role(user)
+        )
     )
-    try:
-        record_search.enqueue(fields)
-    except Exception:
-        logger.exception("Could not queue a search-log line")
 
 
 def log_match(
     outcomes, categories, suggestions: int, *, radius_km, origin_outward: str = "", user=None
 ):
     """Record one goal matched through the API: what it asked for and how many were found."""
-    from directory.tasks import record_search
-
-    fields = {
-        "source": "match",
-        "query_text": "",  # goal words are the person's own: never kept here
-        "outcomes": ",".join(outcomes)[:500],
-        "categories": ",".join(categories)[:500],
-        "kinds": "",
-        "origin_outward": origin_outward[:8],
-        "radius_km": radius_km if origin_outward else None,
-        "result_count": suggestions,
-        "backend": "match",
-        "searcher_role": searcher_role(user),
-    }
-    try:
-        record_search.enqueue(fields)
-    except Exception:
-        logger.exception("Could not queue a search-log line")
+    buffer.add(
+        {
+            "source": "match",
+            "query_text": "",  # goal words are the person's own: never kept here
+            "outcomes": ",".join(outcomes)[:500],
+            "categories": ",".join(categories)[:500],
+            "kinds": "",
+            "origin_outward": origin_outward[:8],
+            "radius_km": radius_km if origin_outward else None,
+            "result_count": suggestions,
+            "backend": "match",
+            "searcher_role": searcher_role(user),
+        }
+    )

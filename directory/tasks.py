@@ -6,11 +6,17 @@ from django_tasks import task
 
 
 @task()
-def record_search(fields: dict) -> None:
-    """Write one SearchLog row (see ``directory.search_log``)."""
+def record_searches(lines: list[dict]) -> int:
+    """Write a batch of SearchLog rows (see ``directory.search_log``)."""
     from directory.models import SearchLog
 
-    SearchLog.objects.create(**fields)
+    return len(SearchLog.objects.bulk_create([SearchLog(**fields) for fields in lines]))
+
+
+@task()
+def record_search(fields: dict) -> None:
+    """Write one SearchLog row: lines queued one at a time before batching, still run."""
+    record_searches.call([fields])
 
 
 @task()

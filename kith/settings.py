@@ -295,6 +295,11 @@ if _tasks_backend not in _TASK_BACKENDS:
         f"KITH_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {_tasks_backend!r}."
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks_backend]}}
+# Search-log lines are queued in batches: one task for up to this many lines, or
+# for what a process gathered in KITH_SEARCH_LOG_WAIT seconds (a process that
+# stops cleanly queues what it holds; one that is killed loses those seconds).
+KITH_SEARCH_LOG_BATCH = env_int("KITH_SEARCH_LOG_BATCH", 50)
+KITH_SEARCH_LOG_WAIT = env_int("KITH_SEARCH_LOG_WAIT", 2)
 
 # --- Payments ---------------------------------------------------------------
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")

@@ -72,3 +72,14 @@ def test_every_report_on_the_demo_year_gives_the_figures_it_gave_before():
         for key in expected[scope]:
             assert found[scope][key] == expected[scope][key], (scope, key)
     assert found == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_plans_page_built_side_by_side_gives_the_same_tables():
+    """Committed data, so on PostgreSQL the spend pass and the other tables run in
+    two threads on two connections (``stats.side_by_side``): same figures."""
+    demo.load(people=300, anonymous_searches=4000, searches_per_person=10, today=TODAY)
+    expected = json.loads(SNAPSHOT.read_text())
+    for name, scope in SCOPES.items():
+        page = json.loads(json.dumps([_figures(table) for table in reports.pilot_page(scope)]))
+        assert page == [expected[name][key] for key in reports.PILOT_TABLES], name

@@ -54,3 +54,58 @@ def test_percentile_interpolates_as_postgresql_does():
     assert stats.percentile([10, 20, 30, 40, 50, 60], 0.5) == 35
     assert stats.percentile([10, 20, 30, 40, 50, 60], 0.9) == 55
     assert stats.percentile([], 0.5) is None
+
+
+def _backend_and_count():
+    from directory.models import SearchLog
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), current_setting('transaction_isolation')")
+        pid, isolation = cursor.fetchone()
+    return pid, isolation, _setting("work_mem"), SearchLog.objects.count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parts_side_by_side_run_on_their_own_connections_and_read_one_moment():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL snapshots")
+    import threading
+
+    from directory.models import SearchLog
+
+    def someone_searches():  # another connection commits a row mid-report
+        SearchLog.objects.create(source="web", result_count=0, backend="database")
+        connection.close()
+
+    @stats.report
+    def page():
+        before = SearchLog.objects.count()  # the report's moment starts here
+        writer = threading.Thread(target=someone_searches)
+        writer.start()
+        writer.join()
+        return before, stats.side_by_side(_backend_and_count, _backend_and_count)
+
+    before, [first, second] = page()
+    assert before == 0
+    assert first[0] != second[0]  # two PostgreSQL backends worked on it
+    assert first[1:] == second[1:] == ("repeatable read", "64MB", 0)
+    assert SearchLog.objects.count() == 1  # the row is there, just after the report's moment
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_with_pending_writes_parts_run_one_after_another():
+    import threading
+
+    from directory.models import SearchLog
+
+    SearchLog.objects.create(source="web", result_count=0, backend="database")  # not committed
+
+    def part():
+        return threading.get_ident(), SearchLog.objects.count()
+
+    @stats.report
+    def page():
+        return stats.side_by_side(part, part)
+
+    # This thread and connection both times, so the row not yet committed is seen.
+    assert page() == [(threading.get_ident(), 1)] * 2
