@@ -257,8 +257,13 @@ def _load_people(world: _World, first: int, count: int, searches_per_person: int
     for plan in plans:
         when = plan.created_at
         stall = rng.random() < 0.1
+        previous = None
         for i, (stage, median, spread) in enumerate(STAGE_WAITS):
-            entries.append(StageEntry(plan=plan, stage=stage, entered_at=when))
+            entry = StageEntry(plan=plan, stage=stage, entered_at=when)
+            if previous is not None:
+                previous.left_at = when  # as matching.stays would record it
+            entries.append(entry)
+            previous = entry
             plan.stage = stage
             reached.setdefault(plan.pk, {})[stage] = when
             if median is None or (stall and i >= 2 and rng.random() < 0.3):

@@ -30,9 +30,8 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, Concat, Lead, StrIndex, Substr
+from django.db.models.functions import Coalesce, Concat, StrIndex, Substr
 from django.utils import timezone
 
 from directory import geo
@@ -577,17 +576,18 @@ DAYS_SQL = 'EXTRACT(EPOCH FROM t."{}") / 86400.0'
 
 @stats.report
 def stage_durations(scope: Scope) -> Table:
-    """How long plans waited at each stage, for stays that ended in the period."""
-    following = Window(
-        Lead("entered_at"), partition_by=[F("plan_id")], order_by=[F("entered_at"), F("pk")]
-    )
+    """How long plans waited at each stage, for stays that ended in the period.
+
+    A stay's end is stored on its entry (``StageEntry.left_at``, see
+    ``matching.stays``) rather than found by pairing each entry with the next.
+    """
     stays = (
-        StageEntry.objects.filter(plan_id__in=_plan_ids(scope))
-        .annotate(
-            left_at=following,
-            duration=ExpressionWrapper(following - F("entered_at"), output_field=DurationField()),
+        StageEntry.objects.filter(
+            plan_id__in=_plan_ids(scope), left_at__gte=scope.since, left_at__lt=scope.until
         )
-        .filter(left_at__gte=scope.since, left_at__lt=scope.until)
+        .annotate(
+            duration=ExpressionWrapper(F("left_at") - F("entered_at"), output_field=DurationField())
+        )
         .values("stage", "duration")
         .order_by()  # grouped by stage: the default order would only sort them all once more
     )

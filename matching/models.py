@@ -118,12 +118,16 @@ class StageEntry(models.Model):
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="stage_history")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     entered_at = models.DateTimeField(default=timezone.now)
+    # When the plan's next stage began (None while the plan is still here): kept
+    # by matching.stays from the entries, for the stage-wait report.
+    left_at = models.DateTimeField(null=True, blank=True, editable=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
 
     class Meta:
         ordering = ["entered_at", "pk"]
+        indexes = [models.Index(fields=["left_at"], name="stageentry_left_at")]
 
 
 # A goal is a sentence or a short paragraph; the cap keeps plan pages and

@@ -1,0 +1,62 @@
+"""When a plan left each stage: ``StageEntry.left_at``, kept in step with the history.
+
+A plan's stay at a stage ends when its next stage entry begins (by entry time,
+then id). The evidence reports ask "how long did plans wait at each stage" of
+a year of stage changes for 100,000 people; reading the end of each stay from
+a column, rather than pairing every entry with the next one at report time,
+is what keeps that report under a second (``benchmarks/reports.py``).
+
+``record_stays`` works the column out again from the entries themselves, so it
+is right however the entries were made: saving or deleting an entry through
+the ORM calls it for that plan (``connect``), and code that bulk-creates or
+bulk-updates entries (the demo data) calls it for the plans it touched.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+
+SQL = """
+UPDATE matching_stageentry SET left_at = following.next_at
+FROM (
+    SELECT id, LEAD(entered_at) OVER (PARTITION BY plan_id ORDER BY entered_at, id) AS next_at
+    FROM matching_stageentry {where}
+) AS following
+WHERE matching_stageentry.id = following.id
+  AND matching_stageentry.left_at IS DISTINCT FROM following.next_at
+"""
+
+
+def record_stays(plan_ids=None) -> int:
+    """Set ``left_at`` on the entries of these plans (all plans if None); rows changed."""
+    if plan_ids is not None:
+        plan_ids = [int(pk) for pk in plan_ids]
+        if not plan_ids:
+            return 0
+    where, params = "", []
+    if plan_ids is not None:
+        where = f"WHERE plan_id IN ({', '.join(['%s'] * len(plan_ids))})"
+        params = plan_ids
+    with connection.cursor() as cursor:
+        cursor.execute(SQL.format(where=where), params)
+        return cursor.rowcount
+
+
+def _entry_changed(sender, instance, **kwargs):
+    record_stays([instance.plan_id])
+
+
+def _entry_removed(sender, instance, **kwargs):
+    from matching.models import SupportPlan
+
+    # A plan being deleted takes all its entries with it: nothing to put right.
+    if SupportPlan.objects.filter(pk=instance.plan_id).exists():
+        record_stays([instance.plan_id])
+
+
+def connect() -> None:
+    from matching.models import StageEntry
+
+    post_save.connect(_entry_changed, sender=StageEntry, dispatch_uid="matching.stays.saved")
+    post_delete.connect(_entry_removed, sender=StageEntry, dispatch_uid="matching.stays.deleted")
