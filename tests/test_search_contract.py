@@ -498,6 +498,34 @@ def test_pages_do_not_overlap_and_the_count_is_stable(backend, directory):
     assert pages[1].has_previous and pages[1].has_next and not pages[2].has_next
 
 
+def test_nearest_first_pages_are_exact_whether_or_not_the_inner_circle_holds_them(
+    backend, directory, monkeypatch
+):
+    """Elasticsearch takes a nearest-first page from a circle an eighth of the radius
+    across when that circle holds it (3.75 km here), and from the whole circle
+    when not: every page of three is the same as sorting the whole 30 km."""
+    round_trips = []
+    if backend.name == "elasticsearch":
+        real = type(backend)._msearch
+
+        def counted(self, body):
+            round_trips.append(len(body) // 2)  # searches in this round trip
+            return real(self, body)
+
+        monkeypatch.setattr(type(backend), "_msearch", counted)
+    query = {"origin": near(ORIGIN), "radius_km": 30, "page_size": 3}
+    pages, trips = [], []
+    for n in range(1, 10):
+        before = len(round_trips)
+        pages.append(backend.search(ListingQuery(page=n, **query)))
+        trips.append(round_trips[before:])
+    assert [r.id for page in pages for r in page.results] == directory.nearest_first(ORIGIN, 30)
+    assert {page.count for page in pages} == {24}
+    if backend.name == "elasticsearch":
+        assert trips[0] == [2]  # the total and the inner circle's page: one round trip
+        assert trips[-1] == [2, 1]  # the inner circle falls short: the whole circle's page
+
+
 def test_a_page_past_the_end_is_empty_but_counts_the_matches(backend):
     page = backend.search(ListingQuery(kinds=("pa",), page=5, page_size=10))
     assert page.results == []
