@@ -273,6 +273,9 @@ ELASTICSEARCH_TIMEOUT = float(env_str("ELASTICSEARCH_TIMEOUT", "5"))
 # with one replica keeps answering when a node is lost (scripts/services/README.md).
 ELASTICSEARCH_NUMBER_OF_SHARDS = env_int("ELASTICSEARCH_NUMBER_OF_SHARDS", 1)
 ELASTICSEARCH_NUMBER_OF_REPLICAS = env_int("ELASTICSEARCH_NUMBER_OF_REPLICAS", 0)
+# From this many listings in the index, a nearest-first search takes its page
+# from a smaller circle when it can (directory/search/elastic.py).
+ELASTICSEARCH_INNER_CIRCLE_FROM = env_int("ELASTICSEARCH_INNER_CIRCLE_FROM", 50_000)
 # While a rebuild fills a new index: how often it is refreshed ("-1": not at
 # all until the end) and how long one bulk request may take before it is retried.
 ELASTICSEARCH_BULK_REFRESH_INTERVAL = env_str("ELASTICSEARCH_BULK_REFRESH_INTERVAL", "-1").strip()

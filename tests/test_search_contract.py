@@ -499,12 +499,13 @@ def test_pages_do_not_overlap_and_the_count_is_stable(backend, directory):
 
 
 def test_nearest_first_pages_are_exact_whether_or_not_the_inner_circle_holds_them(
-    backend, directory, monkeypatch
+    backend, directory, monkeypatch, settings
 ):
     """Elasticsearch takes a nearest-first page from a circle an eighth of the radius
     across when that circle holds it (3.75 km here), and from the whole circle
     when not: every page of three is the same as sorting the whole 30 km."""
     round_trips = []
+    settings.ELASTICSEARCH_INNER_CIRCLE_FROM = 0  # as on an index of 50,000 listings or more
     if backend.name == "elasticsearch":
         real = type(backend)._msearch
 
@@ -524,6 +525,21 @@ def test_nearest_first_pages_are_exact_whether_or_not_the_inner_circle_holds_the
     if backend.name == "elasticsearch":
         assert trips[0] == [2]  # the total and the inner circle's page: one round trip
         assert trips[-1] == [2, 1]  # the inner circle falls short: the whole circle's page
+
+
+def test_a_small_index_sorts_the_whole_circle_in_one_search(backend, directory, monkeypatch):
+    if backend.name != "elasticsearch":
+        pytest.skip("how Elasticsearch is asked")
+    searches = []
+    real = type(backend)._msearch
+    monkeypatch.setattr(
+        type(backend),
+        "_msearch",
+        lambda self, body: searches.append(len(body) // 2) or real(self, body),
+    )
+    page = backend.search(ListingQuery(origin=near(ORIGIN), radius_km=30, page_size=3))
+    assert searches == [1]  # 25 listings: under ELASTICSEARCH_INNER_CIRCLE_FROM
+    assert [r.id for r in page.results] == directory.nearest_first(ORIGIN, 30)[:3]
 
 
 def test_a_page_past_the_end_is_empty_but_counts_the_matches(backend):

@@ -341,6 +341,7 @@ def swap_alias(new: str) -> None:
     actions = [{"remove": {"index": name, "alias": alias}} for name in old]
     actions.append({"add": {"index": new, "alias": alias}})
     client.indices.update_aliases(actions=actions)
+    _index_size["at"] = -INDEX_SIZE_TTL  # a new index: count it afresh
     for name in old:
         client.indices.delete(index=name, ignore_unavailable=True)
 
@@ -700,13 +701,35 @@ def summary_from_source(source: dict, origin, score: float) -> ListingSummary:
 
 
 # A nearest-first search takes its page from a circle this many times smaller
-# (2 km for the usual 16 km) when that circle holds the whole page.
+# (2 km for the usual 16 km) when that circle holds the whole page. It pays
+# only on a large index (settings.ELASTICSEARCH_INNER_CIRCLE_FROM listings):
+# on a small one, sorting the whole circle costs Elasticsearch less than a
+# second search does (benchmarks/load.py at 10,000 listings).
 INNER_CIRCLE_DIVISOR = 8
+INDEX_SIZE_TTL = 300.0  # seconds a process trusts its count of the index
+_index_size = {"index": "", "count": 0, "at": -INDEX_SIZE_TTL}
+
+
+def index_size() -> int:
+    """Listings in the index, counted at most every INDEX_SIZE_TTL seconds a process
+    (0 when it cannot be counted: the search that follows will say why)."""
+    now = time.monotonic()
+    name = index_name()
+    if _index_size["index"] != name or now - _index_size["at"] >= INDEX_SIZE_TTL:
+        try:
+            count = int(_client().count(index=name)["count"])
+        except Exception:  # noqa: BLE001 - any failure: no inner circle, search as before
+            count = 0
+        _index_size.update(index=name, count=count, at=now)
+    return _index_size["count"]
 
 
 def inner_circle_km(query: ListingQuery) -> float | None:
-    """The inner circle's radius for a nearest-first search; None for any other."""
+    """The inner circle's radius for a nearest-first search on a large index; None
+    for any other search."""
     if query.origin is None or query.sort != SortOrder.DISTANCE:
+        return None
+    if index_size() < settings.ELASTICSEARCH_INNER_CIRCLE_FROM:
         return None
     return query.radius_km / INNER_CIRCLE_DIVISOR
 
