@@ -21,8 +21,9 @@ figures and asserts nothing (see benchmarks/README.md). In order:
    requests a second on average, at random moments (``--arrivals random``: each
    person's requests start as a Poisson process, as people who do not know of
    each other arrive; ``lockstep`` is locust's ``constant_throughput``, where
-   people started in the same tenth of a second ask at the same moments ever
-   after, so the server meets bursts of a sixth of all users at once), half on the search
+   each person asks exactly every 1/rate seconds from when they were started,
+   so with people started ten a second and two requests a second each, a fifth
+   of all users ask at the same moment, five times a second), half on the search
    page (``/directory/?postcode=...``) and half on ``/api/v1/listings/``, with
    real Greater Manchester postcodes and outcomes from the vocabulary.
 4. Prints requests/s and p50/p95/p99 per endpoint and overall, errors, and the
