@@ -386,3 +386,88 @@ def test_a_search_that_fails_in_passing_is_asked_again_and_answered_by_elasticse
     assert page.backend == "elasticsearch"
     assert no_waiting == [elastic.SEARCH_RETRY_PAUSE]
     assert not [r for r in caplog.records if r.name == "directory.search"]
+
+
+# The inner circle of a nearest-first search on a large index: two round trips
+
+
+def _answer(total, hits=()):
+    return {
+        "timed_out": False,
+        "_shards": {"total": 1, "successful": 1, "failed": 0},
+        "hits": {"total": {"value": total, "relation": "eq"}, "hits": list(hits)},
+    }
+
+
+class TwoRounds:
+    """Counts the index as large, then answers each ``_msearch`` from a script."""
+
+    def __init__(self, rounds, count=None):
+        self.rounds = iter(rounds)
+        self.count_answer = count if count is not None else {"count": 1_000_000}
+        self.asked = []
+
+    def count(self, index):
+        if isinstance(self.count_answer, Exception):
+            raise self.count_answer
+        return self.count_answer
+
+    def msearch(self, body):
+        self.asked.append(len(body) // 2)
+        outcome = next(self.rounds)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return {"responses": outcome}
+
+
+@pytest.fixture
+def large_index(settings, monkeypatch):
+    from directory.factories import make_listing
+
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"
+    monkeypatch.setitem(elastic._index_size, "at", -elastic.INDEX_SIZE_TTL)
+    page = make_listing("club", "Chadderton Walking Football", ["OL8 1AA"])
+    save_records(documents_for([page.pk]))
+    return ListingQuery(origin=geo.locate("OL8 1AA").point, page_size=10)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ConnectionTimeout("read timeout"),
+        api_error(503, "no_shard_available_action_exception"),
+        [RED],
+    ],
+    ids=["timeout", "503", "all-shards-failed"],
+)
+def test_a_second_round_that_fails_is_answered_by_the_database(large_index, monkeypatch, failure):
+    # The inner circle holds 3 of the 40 within the radius: not a page of 10.
+    client = TwoRounds([[_answer(40), _answer(3)], failure, failure])
+    monkeypatch.setattr(elastic, "_client", lambda: client)
+    monkeypatch.setattr(elastic, "_sleep", lambda seconds: None)
+    page = search(large_index)
+    assert page.backend == "database"
+    assert [r.name for r in page.results] == ["Chadderton Walking Football"]
+    assert client.asked[:2] == [2, 1]  # the total and the inner page, then the whole circle
+
+
+@pytest.mark.django_db
+def test_the_total_counts_the_whole_circle_when_the_page_comes_from_the_inner_one(
+    large_index, monkeypatch
+):
+    hit = {"_id": "7", "_score": None, "_source": {"id": 7, "name": "Oldham Peer Support"}}
+    client = TwoRounds([[_answer(1234), _answer(10, [hit] * 10)]])
+    monkeypatch.setattr(elastic, "_client", lambda: client)
+    [response] = elastic.ElasticsearchBackend().responses([large_index])
+    assert client.asked == [2]  # one round trip
+    assert response["hits"]["total"]["value"] == 1234
+    assert len(response["hits"]["hits"]) == 10
+
+
+@pytest.mark.django_db
+def test_an_index_that_cannot_be_counted_is_searched_whole(large_index, monkeypatch):
+    client = TwoRounds([[_answer(1)]], count=ConnectionTimeout("read timeout"))
+    monkeypatch.setattr(elastic, "_client", lambda: client)
+    [response] = elastic.ElasticsearchBackend().responses([large_index])
+    assert client.asked == [1] and response["hits"]["total"]["value"] == 1

@@ -109,3 +109,28 @@ def test_inside_a_transaction_with_pending_writes_parts_run_one_after_another():
 
     # This thread and connection both times, so the row not yet committed is seen.
     assert page() == [(threading.get_ident(), 1)] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_part_that_fails_side_by_side_fails_the_report():
+    if connection.vendor != "postgresql":
+        pytest.skip("parts in threads only on PostgreSQL")
+
+    def broken():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+
+    @stats.report
+    def page():
+        return stats.side_by_side(lambda: _setting("work_mem"), broken)
+
+    from django.db import DataError
+
+    with pytest.raises(DataError):
+        page()
+
+    @stats.report
+    def again():  # and the next report works, on this connection and a new thread's
+        return stats.side_by_side(lambda: _setting("work_mem"), lambda: _setting("jit"))
+
+    assert again() == ["64MB", "off"]
