@@ -374,6 +374,11 @@ def personal_data(user, now: datetime | None = None) -> dict:
             "created_at",
         ),
         "listings_you_manage": _rows(_managed_listings(user), "title", "live", "last_published_at"),
+        # Lines about a plan are with the plan, above.
+        "who_looked_at_your_messages": [
+            {"at": line.at, "who": str(line.viewer) if line.viewer else "", "what": line.action}
+            for line in user.access_lines.filter(plan__isnull=True).select_related("viewer")
+        ],
     }
 
 
@@ -403,6 +408,7 @@ SECTION_HEADINGS = {
     "pa_job_applications": "Your applications for PA jobs",
     "reviews_you_wrote": "Reviews you wrote",
     "listings_you_manage": "Listings you manage",
+    "who_looked_at_your_messages": "Who looked at your messages before you had a plan",
 }
 
 
@@ -567,6 +573,7 @@ def erase_account(
         practitioner=None
     )
     counts["referrals"] = Referral.objects.filter(person=user).delete()[0]
+    counts["access_log"] = user.access_lines.all().delete()[0]  # lines not about a plan
 
     # Representations: those the person gave go; those they held end, without their address.
     counts["representations"] = user.representations_given.all().delete()[0]

@@ -34,8 +34,9 @@ class DeleteAccountForm(forms.Form):
 @require_GET
 @login_required
 def my_data(request):
-    """What Kith holds, and the two things a person can do about it here."""
-    return render(request, "accounts/my_data.html")
+    """What Kith holds, who has looked at it, and the two things a person can do about it."""
+    lines = request.user.access_lines.select_related("viewer", "plan")[:50]
+    return render(request, "accounts/my_data.html", {"access_lines": lines})
 
 
 @require_POST

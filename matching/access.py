@@ -75,17 +75,27 @@ def log_access(
     ``once_a_day`` is for lists seen many times a day (a ULO's referral inbox):
     one line per viewer, plan and action each day is enough to tell the person.
     """
-    if user.pk == plan.person_id:
+    return _log(plan.person_id, plan, user, action, once_a_day=once_a_day)
+
+
+def log_person_access(person_id: int, user, action: str) -> PlanAccess | None:
+    """Record that ``user`` looked at something of the person's that belongs to no plan
+    (their messages, when they have no plan yet); shown to them on "Your data"."""
+    return _log(person_id, None, user, action)
+
+
+def _log(person_id, plan, user, action: str, *, once_a_day: bool = False):
+    if user.pk == person_id:
         return None
     action = action[:40]
     if once_a_day:
         today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
         existing = PlanAccess.objects.filter(
-            plan=plan, viewer=user, action=action, at__gte=today
+            person_id=person_id, plan=plan, viewer=user, action=action, at__gte=today
         ).first()
         if existing is not None:
             return existing
-    return PlanAccess.objects.create(plan=plan, viewer=user, action=action)
+    return PlanAccess.objects.create(person_id=person_id, plan=plan, viewer=user, action=action)
 
 
 # The name callers used when only practitioners' looks were logged.

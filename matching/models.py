@@ -237,10 +237,17 @@ class ShortlistItem(models.Model):
 
 class PlanAccess(models.Model):
     """An audit line: someone other than the person (their practitioner, a representative,
-    or staff of an organisation they were referred to) looked at or changed their plan or a
-    referral about them. The person can read these."""
+    or staff of an organisation they were referred to) looked at or changed their plan, a
+    referral about them or their messages. The person can read these: on the plan's page,
+    and every line on "Your data". A line about something that is not part of a plan
+    (a representative reading the messages of someone with no plan yet) has no plan."""
 
-    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="access_log")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_lines"
+    )
+    plan = models.ForeignKey(
+        SupportPlan, on_delete=models.CASCADE, null=True, blank=True, related_name="access_log"
+    )
     viewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

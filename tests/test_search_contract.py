@@ -527,9 +527,13 @@ def test_nearest_first_pages_are_exact_whether_or_not_the_inner_circle_holds_the
         assert trips[-1] == [2, 1]  # the inner circle falls short: the whole circle's page
 
 
-def test_a_small_index_sorts_the_whole_circle_in_one_search(backend, directory, monkeypatch):
-    if backend.name != "elasticsearch":
-        pytest.skip("how Elasticsearch is asked")
+def test_a_small_index_sorts_the_whole_circle_in_one_search(directory, monkeypatch):
+    require_service("ELASTICSEARCH_URL", "Elasticsearch")
+    if directory.es_problem:
+        pytest.fail(directory.es_problem)
+    from directory.search.elastic import ElasticsearchBackend
+
+    backend = ElasticsearchBackend()
     searches = []
     real = type(backend)._msearch
     monkeypatch.setattr(

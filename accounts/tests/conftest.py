@@ -106,7 +106,7 @@ def world(user_factory, django_capture_on_commit_callbacks):
     plan.brokerage_reason = "My daughter helps me with forms."
     plan.save()
     goal = Goal.objects.create(plan=plan, text=SAM_GOAL, budget_amount=Decimal("60.00"))
-    PlanAccess.objects.create(plan=plan, viewer=priya, action="viewed plan")
+    PlanAccess.objects.create(person=plan.person, plan=plan, viewer=priya, action="viewed plan")
     shortlist = Shortlist.objects.create(
         plan=plan, created_by=priya, title="Swimming near you", shared_at=timezone.now()
     )

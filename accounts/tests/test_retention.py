@@ -109,7 +109,9 @@ def test_a_stale_plan_with_a_pledged_goal_is_emptied_not_deleted(world):
 
 
 def test_access_log_lines_go_after_six_years(world):
-    PlanAccess.objects.create(plan=world.plan, viewer=world.priya, action="old look")
+    PlanAccess.objects.create(
+        person=world.plan.person, plan=world.plan, viewer=world.priya, action="old look"
+    )
     PlanAccess.objects.filter(action="old look").update(at=ago(years=6, days=2))
     assert retention.apply_retention(NOW)["access_log"] == 1
     assert list(PlanAccess.objects.values_list("action", flat=True)) == ["viewed plan"]

@@ -37,7 +37,7 @@ from directory import ownership
 from directory.models import ListingPage
 from directory.safety.records import is_suspended
 from marketplace.models import Enquiry, Message, MessageReport
-from matching.access import log_access
+from matching.access import log_access, log_person_access
 from matching.models import SupportPlan
 
 # Email carries no more of someone's words than this; the rest is on the site.
@@ -144,12 +144,16 @@ def mark_read(enquiry: Enquiry, viewer) -> int:
 def log_view(enquiry: Enquiry, viewer, action: str = "read messages with") -> int:
     """A representative read the person's conversation on their behalf: say so in the access
     log of each of the person's support plans, where the person reads who has looked at their
-    things. The person's own reads and the listing owner's are not logged. Returns the lines
-    written (none if the person has no plan yet)."""
+    things; a person with no plan yet reads it on "Your data". The person's own reads and the
+    listing owner's are not logged. Returns the lines written."""
     if viewer.pk == enquiry.person_id or not is_person_side(viewer, enquiry):
         return 0
+    what = f"{action} {enquiry.listing.title}"
     plans = SupportPlan.objects.filter(person_id=enquiry.person_id)
-    return sum(1 for plan in plans if log_access(plan, viewer, f"{action} {enquiry.listing.title}"))
+    written = sum(1 for plan in plans if log_access(plan, viewer, what))
+    if not written:
+        written = 1 if log_person_access(enquiry.person_id, viewer, what) else 0
+    return written
 
 
 # --- Starting and replying ------------------------------------------------------

@@ -348,6 +348,38 @@ def test_a_representative_reading_the_conversation_goes_in_the_persons_access_lo
     assert "Read messages with Grand Central Pools" in page.content.decode()
 
 
+def test_a_representative_reading_messages_of_someone_with_no_plan_is_logged_for_them(
+    kith, conversation
+):
+    """Sam has no plan yet: Aisha's reading is on his "Your data" page, in his archive,
+    and goes when he deletes his account."""
+    from accounts import data_rights
+    from matching.models import PlanAccess
+
+    detail = reverse("marketplace:enquiry_detail", args=[conversation.pk])
+    assert client_for(kith.aisha).get(detail).status_code == 200
+    [line] = PlanAccess.objects.all()
+    assert (line.person, line.plan, line.viewer, line.action) == (
+        kith.sam,
+        None,
+        kith.aisha,
+        "read messages with Grand Central Pools",
+    )
+    page = client_for(kith.sam).get(reverse("accounts:my_data")).content.decode()
+    assert "Who has looked at your things" in page
+    assert "Aisha Patel" in page and "Read messages with Grand Central Pools" in page
+    aishas_page = client_for(kith.aisha).get(reverse("accounts:my_data")).content.decode()
+    assert "Grand Central Pools" not in aishas_page  # Sam's log is his, not hers
+    data = data_rights.personal_data(kith.sam)
+    assert [(d["who"], d["what"]) for d in data["who_looked_at_your_messages"]] == [
+        ("Aisha Patel", "read messages with Grand Central Pools")
+    ]
+    client_for(kith.sam).get(detail)  # his own reading is not logged
+    assert PlanAccess.objects.count() == 1
+    data_rights.erase_account(kith.sam, notify=False)
+    assert not PlanAccess.objects.exists()
+
+
 def test_an_empty_reply_is_refused_with_a_message(kith, conversation):
     response = client_for(kith.sam).post(
         reverse("marketplace:enquiry_detail", args=[conversation.pk]), {"body": "  "}
