@@ -75,6 +75,15 @@ def tasks_run_immediately():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_search_log_lines_left_over():
+    """A test that gathers search-log lines in a batch never leaves them for the next."""
+    yield
+    from directory.search_log import buffer
+
+    buffer.discard()
+
+
 @pytest.fixture
 def user_factory(db):
     from accounts.factories import UserFactory

@@ -81,19 +81,40 @@ class SearchLogBuffer:
             if len(self._lines) < max(1, settings.KITH_SEARCH_LOG_BATCH):
                 if self._timer is None:
                     self._timer = threading.Timer(settings.KITH_SEARCH_LOG_WAIT, self._on_timer)
-                    self._timer.daemon = True
+                    # Not a daemon: a process that exits waits for it (at most the
+                    # wait), so lines it has taken are queued, not dropped.
+                    self._timer.daemon = False
                     self._timer.start()
                 return
             lines = self._take()
-        _queue(lines)
+        self._queue_or_keep(lines)
 
     def flush(self) -> int:
         """Queue every line held now; how many there were."""
         with self._lock:
             lines = self._take()
         if lines:
-            _queue(lines)
+            self._queue_or_keep(lines)
         return len(lines)
+
+    def discard(self) -> None:
+        """Forget every line held (tests: no line outlives its test)."""
+        with self._lock:
+            self._take()
+
+    def _queue_or_keep(self, lines: list[dict]) -> None:
+        """Queue the lines; if that fails (the database in a blip), keep them for the
+        next batch, up to ten batches' worth, so one failure loses nothing."""
+        if _queue(lines):
+            return
+        with self._lock:
+            room = max(0, 10 * max(1, settings.KITH_SEARCH_LOG_BATCH) - len(self._lines))
+            kept = lines[-room:] if room else []
+            self._lines[:0] = kept
+        if len(kept) < len(lines):
+            logger.error(
+                "Dropped %d search-log lines that could not be queued", len(lines) - len(kept)
+            )
 
     def _take(self) -> list[dict]:
         lines, self._lines = self._lines, []
@@ -109,13 +130,15 @@ class SearchLogBuffer:
             connections.close_all()  # the timer thread's own connection ends with it
 
 
-def _queue(lines: list[dict]) -> None:
+def _queue(lines: list[dict]) -> bool:
     from directory.tasks import record_searches
 
     try:
         record_searches.enqueue(lines)
     except Exception:
         logger.exception("Could not queue %d search-log lines", len(lines))
+        return False
+    return True
 
 
 buffer = SearchLogBuffer()

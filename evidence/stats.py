@@ -12,17 +12,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 
 # PostgreSQL settings for one report's queries (SET LOCAL: its transaction only).
 # A report sorts and groups hundreds of thousands of rows: with the default 4 MB
 # of work_mem every sort spilled to disk. JIT compiling costs 0.1 to 0.3 s a
 # query, more than it saves on queries of this size.
-REPORT_SETTINGS = {"work_mem": "64MB", "jit": "off"}
+# A report that runs for minutes has gone wrong: it fails rather than holding a
+# connection and a worker (statement_timeout).
+REPORT_SETTINGS = {"work_mem": "64MB", "jit": "off", "statement_timeout": "2min"}
 
 
 @dataclass
@@ -34,6 +37,9 @@ class Stats:
     p90: float | None = None
     bands: list[int] = field(default_factory=list)
 
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
+_NOT_RUN = object()  # a part whose thread could not open a connection
 
 _reporting = threading.local()  # .active: a report's settings are in force on this thread
 
@@ -59,7 +65,9 @@ def report_queries(snapshot: str | None = None):
             if own_transaction:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 if snapshot:
-                    cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                    if not _SNAPSHOT_ID.fullmatch(snapshot):
+                        raise ValueError(f"Not a PostgreSQL snapshot id: {snapshot!r}")
+                    cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             for name, value in REPORT_SETTINGS.items():
                 cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
         _reporting.active = True
@@ -105,6 +113,10 @@ def side_by_side(*parts):
 
     def in_thread(part):
         try:
+            try:
+                connection.ensure_connection()
+            except OperationalError:
+                return _NOT_RUN  # no connection to spare: the report's own runs it
             with report_queries(snapshot=snapshot):
                 return part()
         finally:
@@ -112,8 +124,11 @@ def side_by_side(*parts):
 
     with ThreadPoolExecutor(max_workers=len(parts) - 1, thread_name_prefix="report") as pool:
         others = [pool.submit(in_thread, part) for part in parts[1:]]
-        first = parts[0]()
-        return [first, *(future.result() for future in others)]
+        results = [parts[0](), *(future.result() for future in others)]
+    return [
+        part() if result is _NOT_RUN else result
+        for part, result in zip(parts, results, strict=True)
+    ]
 
 
 def percentile(values: list[float], p: float) -> float | None:

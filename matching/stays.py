@@ -17,6 +17,8 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
+# PostgreSQL: one statement. Elsewhere (SQLite, a few thousand entries at most)
+# the same is worked out in Python, which needs no newer SQLite than Django does.
 SQL = """
 UPDATE matching_stageentry SET left_at = following.next_at
 FROM (
@@ -34,6 +36,8 @@ def record_stays(plan_ids=None) -> int:
         plan_ids = [int(pk) for pk in plan_ids]
         if not plan_ids:
             return 0
+    if connection.vendor != "postgresql":
+        return _record_stays_in_python(plan_ids)
     where, params = "", []
     if plan_ids is not None:
         where = f"WHERE plan_id IN ({', '.join(['%s'] * len(plan_ids))})"
@@ -43,16 +47,35 @@ def record_stays(plan_ids=None) -> int:
         return cursor.rowcount
 
 
+def _record_stays_in_python(plan_ids) -> int:
+    from matching.models import StageEntry
+
+    entries = StageEntry.objects.order_by("plan_id", "entered_at", "pk")
+    if plan_ids is not None:
+        entries = entries.filter(plan_id__in=plan_ids)
+    rows = list(entries.only("pk", "plan_id", "entered_at", "left_at"))
+    changed = []
+    for i, entry in enumerate(rows):
+        following = rows[i + 1] if i + 1 < len(rows) else None
+        next_at = following.entered_at if following and following.plan_id == entry.plan_id else None
+        if entry.left_at != next_at:
+            entry.left_at = next_at
+            changed.append(entry)
+    StageEntry.objects.bulk_update(changed, ["left_at"], batch_size=500)
+    return len(changed)
+
+
 def _entry_changed(sender, instance, **kwargs):
     record_stays([instance.plan_id])
 
 
-def _entry_removed(sender, instance, **kwargs):
+def _entry_removed(sender, instance, origin=None, **kwargs):
     from matching.models import SupportPlan
 
-    # A plan being deleted takes all its entries with it: nothing to put right.
-    if SupportPlan.objects.filter(pk=instance.plan_id).exists():
-        record_stays([instance.plan_id])
+    # Entries removed because their plan is being deleted: nothing to put right.
+    if isinstance(origin, SupportPlan) or getattr(origin, "model", None) is SupportPlan:
+        return
+    record_stays([instance.plan_id])
 
 
 def connect() -> None:

@@ -55,7 +55,7 @@ def test_search_log_lines_are_queued_in_batches_of_the_configured_size():
 
 def test_a_part_batch_is_queued_by_the_timer_when_searches_stop(monkeypatch):
     queued = []  # the timer queues from its own thread, with its own task backend
-    monkeypatch.setattr(search_log, "_queue", queued.append)
+    monkeypatch.setattr(search_log, "_queue", lambda lines: queued.append(lines) or True)
     with override_settings(KITH_SEARCH_LOG_BATCH=50, KITH_SEARCH_LOG_WAIT=0.05):
         log_match(["carer-breaks"], [], 0, radius_km=16, origin_outward="OL8")
         assert queued == []
@@ -93,10 +93,22 @@ def test_a_line_queued_one_at_a_time_before_batching_is_still_written():
     assert SearchLog.objects.get().query_text == "gardening"
 
 
-def test_a_batch_that_cannot_be_queued_is_logged_and_the_search_goes_on(caplog):
+def test_a_batch_that_cannot_be_queued_is_kept_for_the_next_and_the_search_goes_on(caplog):
     with override_settings(TASKS={"default": {"BACKEND": "no.such.Backend"}}):
         log_search(ListingQuery(text="music"), _page(1), source="web")
     assert "Could not queue 1 search-log lines" in caplog.text
+    log_search(ListingQuery(text="art"), _page(2), source="web")  # the queue is back
+    assert sorted(SearchLog.objects.values_list("query_text", flat=True)) == ["art", "music"]
+
+
+def test_lines_that_cannot_be_queued_are_kept_up_to_ten_batches(caplog, monkeypatch):
+    monkeypatch.setattr(search_log, "_queue", lambda lines: False)
+    with override_settings(KITH_SEARCH_LOG_BATCH=2, KITH_SEARCH_LOG_WAIT=60):
+        for n in range(25):
+            log_search(ListingQuery(text=f"walk {n}"), _page(n), source="web")
+        kept = search_log.buffer._lines
+        assert len(kept) == 20 and kept[-1]["query_text"] == "walk 24"
+    assert "Dropped" in caplog.text
 
 
 def test_with_the_immediate_backend_the_line_is_written_at_once():

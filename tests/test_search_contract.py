@@ -527,6 +527,30 @@ def test_nearest_first_pages_are_exact_whether_or_not_the_inner_circle_holds_the
         assert trips[-1] == [2, 1]  # the inner circle falls short: the whole circle's page
 
 
+def test_searches_asked_together_with_and_without_the_inner_circle_match_the_database(
+    backend, directory, settings
+):
+    """``search_many`` (a plan's goals) mixing pages the inner circle holds, pages it does
+    not, excluded listings, several locations and a text search: each page is the
+    database backend's."""
+    settings.ELASTICSEARCH_INNER_CIRCLE_FROM = 0
+    leave_out = (directory.ids["Stockport Swimming Club"],)
+    queries = [
+        ListingQuery(origin=near(ORIGIN), radius_km=30, page_size=2),
+        ListingQuery(origin=near(ORIGIN), radius_km=30, page_size=4, page=3),
+        ListingQuery(origin=near(ORIGIN), radius_km=30, page_size=3, exclude_ids=leave_out),
+        ListingQuery(origin=near("M14 5TQ"), radius_km=10, page_size=2),
+        ListingQuery(text="yoga", origin=near(ORIGIN), radius_km=30),
+    ]
+    expected = [database_backend().search(query) for query in queries]
+    found = backend.search_many(queries) if hasattr(backend, "search_many") else expected
+    for want, got in zip(expected, found, strict=True):
+        assert [r.id for r in got.results] == [r.id for r in want.results]
+        assert [r.distance_km for r in got.results] == [r.distance_km for r in want.results]
+        assert got.count == want.count
+    assert leave_out[0] not in [r.id for r in found[2].results]
+
+
 def test_a_small_index_sorts_the_whole_circle_in_one_search(directory, monkeypatch):
     require_service("ELASTICSEARCH_URL", "Elasticsearch")
     if directory.es_problem:

@@ -22,7 +22,7 @@ def test_a_reports_work_mem_and_jit_are_set_for_its_own_transaction_only():
     def build():
         return {name: _setting(name) for name in stats.REPORT_SETTINGS}
 
-    assert build() == {"work_mem": "64MB", "jit": "off"}
+    assert build() == {"work_mem": "64MB", "jit": "off", "statement_timeout": "2min"}
     assert {name: _setting(name) for name in stats.REPORT_SETTINGS} == before
 
 
@@ -134,3 +134,50 @@ def test_a_part_that_fails_side_by_side_fails_the_report():
         return stats.side_by_side(lambda: _setting("work_mem"), lambda: _setting("jit"))
 
     assert again() == ["64MB", "off"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_no_connection_to_spare_the_parts_run_on_the_reports_own(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("parts in threads only on PostgreSQL")
+    import threading
+
+    from django.db import OperationalError
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    real = BaseDatabaseWrapper.ensure_connection
+
+    def refused_in_threads(self):
+        if threading.current_thread() is not threading.main_thread():
+            raise OperationalError("too many clients already")
+        return real(self)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", refused_in_threads)
+
+    def backend():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return threading.get_ident(), cursor.fetchone()[0]
+
+    @stats.report
+    def page():
+        return stats.side_by_side(backend, backend)
+
+    first, second = page()
+    assert first == second  # both on the report's own thread and connection
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_that_is_the_first_query_after_a_health_check_is_due_still_runs():
+    """Django runs a due health check (SELECT 1) as atomic() turns autocommit off,
+    before the transaction, so the report's SET TRANSACTION still comes first."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL settings")
+    connection.ensure_connection()
+    connection.health_check_enabled, connection.health_check_done = True, False
+
+    @stats.report
+    def page():
+        return stats.side_by_side(lambda: _setting("work_mem"), lambda: _setting("jit"))
+
+    assert page() == ["64MB", "off"]

@@ -16,25 +16,36 @@ WHERE matching_stageentry.id = following.id AND following.next_at IS NOT NULL
 
 
 def fill_stay_ends(apps, schema_editor):
-    schema_editor.execute(FILL)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FILL)
+        return
+    # Elsewhere (SQLite) in Python: UPDATE ... FROM needs SQLite 3.33.
+    StageEntry = apps.get_model("matching", "StageEntry")
+    rows = list(StageEntry.objects.order_by("plan_id", "entered_at", "pk"))
+    changed = []
+    for i, entry in enumerate(rows):
+        following = rows[i + 1] if i + 1 < len(rows) else None
+        if following is not None and following.plan_id == entry.plan_id:
+            entry.left_at = following.entered_at
+            changed.append(entry)
+    StageEntry.objects.bulk_update(changed, ["left_at"], batch_size=500)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0010_phrase_rules_synonyms_by_category'),
+        ("matching", "0010_phrase_rules_synonyms_by_category"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stageentry',
-            name='left_at',
+            model_name="stageentry",
+            name="left_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='stageentry',
-            index=models.Index(fields=['left_at'], name='stageentry_left_at'),
+            model_name="stageentry",
+            index=models.Index(fields=["left_at"], name="stageentry_left_at"),
         ),
         migrations.RunPython(fill_stay_ends, migrations.RunPython.noop),
     ]

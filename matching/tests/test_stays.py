@@ -80,3 +80,14 @@ def test_record_stays_puts_right_entries_made_in_bulk_and_changes_nothing_twice(
             now + timedelta(days=40),
             None,
         ]
+
+
+def test_deleting_a_plan_does_not_work_out_its_stays_again(plan, monkeypatch):
+    from matching import stays
+
+    for stage in ("indicative_budget", "planning", "sign_off"):
+        plans.move_to_stage(plan, stage, plan.person)
+    recorded = []
+    monkeypatch.setattr(stays, "record_stays", lambda ids=None: recorded.append(ids) or 0)
+    plan.delete()
+    assert recorded == [] and not StageEntry.objects.exists()
