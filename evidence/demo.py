@@ -29,6 +29,7 @@ from directory.models import Category, Outcome, SearchLog
 from evidence.areas import GREATER_MANCHESTER, LOCAL_AUTHORITIES
 from evidence.models import CommissionerArea, OutcomeReview
 from matching.models import Goal, StageEntry, SupportPlan
+from matching.stays import record_stays
 
 EMAIL_PATTERN = "evidence-person-{}@example.org"
 DEMO_COMMISSIONER = "commissioner@example.org"
@@ -257,13 +258,8 @@ def _load_people(world: _World, first: int, count: int, searches_per_person: int
     for plan in plans:
         when = plan.created_at
         stall = rng.random() < 0.1
-        previous = None
         for i, (stage, median, spread) in enumerate(STAGE_WAITS):
-            entry = StageEntry(plan=plan, stage=stage, entered_at=when)
-            if previous is not None:
-                previous.left_at = when  # as matching.stays would record it
-            entries.append(entry)
-            previous = entry
+            entries.append(StageEntry(plan=plan, stage=stage, entered_at=when))
             plan.stage = stage
             reached.setdefault(plan.pk, {})[stage] = when
             if median is None or (stall and i >= 2 and rng.random() < 0.3):
@@ -273,6 +269,7 @@ def _load_people(world: _World, first: int, count: int, searches_per_person: int
                 break
             when = following
     StageEntry.objects.bulk_create(entries, batch_size=batch_size)
+    record_stays([plan.pk for plan in plans])  # bulk_create sends no signals
     SupportPlan.objects.bulk_update(plans, ["stage"], batch_size=batch_size)
     result.stage_entries += len(entries)
 

@@ -88,10 +88,9 @@ def move_to_stage(plan: SupportPlan, stage: str, by_user) -> SupportPlan:
 def stage_timeline(plan: SupportPlan, now=None) -> list[dict]:
     """Each stage with when it was entered and how long the plan waited there."""
     now = now or timezone.now()
-    history = list(plan.stage_history.all())
     rows = []
-    for i, entry in enumerate(history):
-        left = history[i + 1].entered_at if i + 1 < len(history) else None
+    for entry in plan.stage_history.all():
+        left = entry.left_at  # kept by matching.stays from the history
         rows.append(
             {
                 "stage": entry.stage,

@@ -9,7 +9,7 @@ is what keeps that report under a second (``benchmarks/reports.py``).
 ``record_stays`` works the column out again from the entries themselves, so it
 is right however the entries were made: saving or deleting an entry through
 the ORM calls it for that plan (``connect``), and code that bulk-creates or
-bulk-updates entries (the demo data) calls it for the plans it touched.
+bulk-updates entries (the evidence demo data) calls it for the plans it made.
 """
 
 from __future__ import annotations
@@ -40,14 +40,23 @@ def record_stays(plan_ids=None) -> int:
         return _record_stays_in_python(plan_ids)
     where, params = "", []
     if plan_ids is not None:
-        where = f"WHERE plan_id IN ({', '.join(['%s'] * len(plan_ids))})"
-        params = plan_ids
+        where, params = "WHERE plan_id = ANY(%s)", [plan_ids]  # one array, any number of plans
     with connection.cursor() as cursor:
         cursor.execute(SQL.format(where=where), params)
         return cursor.rowcount
 
 
 def _record_stays_in_python(plan_ids) -> int:
+    if plan_ids is None:
+        return _record_some_stays_in_python(None)
+    # SQLite takes at most 32,766 parameters a statement.
+    return sum(
+        _record_some_stays_in_python(plan_ids[start : start + 10_000])
+        for start in range(0, len(plan_ids), 10_000)
+    )
+
+
+def _record_some_stays_in_python(plan_ids) -> int:
     from matching.models import StageEntry
 
     entries = StageEntry.objects.order_by("plan_id", "entered_at", "pk")
