@@ -78,7 +78,7 @@ class SearchLogBuffer:
     def add(self, fields: dict) -> None:
         with self._lock:
             self._lines.append(fields)
-            if len(self._lines) < max(1, settings.KITH_SEARCH_LOG_BATCH):
+            if len(self._lines) < _batch_size():
                 if self._timer is None:
                     self._timer = threading.Timer(settings.KITH_SEARCH_LOG_WAIT, self._on_timer)
                     # Not a daemon: a process that exits waits for it (at most the
@@ -108,7 +108,7 @@ class SearchLogBuffer:
         if _queue(lines):
             return
         with self._lock:
-            room = max(0, 10 * max(1, settings.KITH_SEARCH_LOG_BATCH) - len(self._lines))
+            room = max(0, 10 * _batch_size() - len(self._lines))
             kept = lines[-room:] if room else []
             self._lines[:0] = kept
         if len(kept) < len(lines):
@@ -128,6 +128,10 @@ class SearchLogBuffer:
             self.flush()
         finally:
             connections.close_all()  # the timer thread's own connection ends with it
+
+
+def _batch_size() -> int:
+    return max(1, settings.KITH_SEARCH_LOG_BATCH)
 
 
 def _queue(lines: list[dict]) -> bool:
