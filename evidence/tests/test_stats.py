@@ -6,6 +6,13 @@ from django.db import connection
 from evidence import stats
 
 
+@pytest.fixture
+def on_postgresql():
+    """These tests are about PostgreSQL's settings, snapshots and connections."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+
+
 def _setting(name: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting(%s)", [name])
@@ -13,9 +20,7 @@ def _setting(name: str) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reports_work_mem_and_jit_are_set_for_its_own_transaction_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL settings")
+def test_a_reports_work_mem_and_jit_are_set_for_its_own_transaction_only(on_postgresql):
     before = {name: _setting(name) for name in stats.REPORT_SETTINGS}
 
     @stats.report
@@ -27,9 +32,9 @@ def test_a_reports_work_mem_and_jit_are_set_for_its_own_transaction_only():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_report_inside_another_runs_under_the_outer_settings_without_setting_them_again():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL settings")
+def test_a_report_inside_another_runs_under_the_outer_settings_without_setting_them_again(
+    on_postgresql,
+):
     from django.test.utils import CaptureQueriesContext
 
     before = {name: _setting(name) for name in stats.REPORT_SETTINGS}
@@ -66,9 +71,7 @@ def _backend_and_count():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parts_side_by_side_run_on_their_own_connections_and_read_one_moment():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL snapshots")
+def test_parts_side_by_side_run_on_their_own_connections_and_read_one_moment(on_postgresql):
     import threading
 
     from directory.models import SearchLog
@@ -112,9 +115,7 @@ def test_inside_a_transaction_with_pending_writes_parts_run_one_after_another():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_part_that_fails_side_by_side_fails_the_report():
-    if connection.vendor != "postgresql":
-        pytest.skip("parts in threads only on PostgreSQL")
+def test_a_part_that_fails_side_by_side_fails_the_report(on_postgresql):
 
     def broken():
         with connection.cursor() as cursor:
@@ -137,9 +138,7 @@ def test_a_part_that_fails_side_by_side_fails_the_report():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_no_connection_to_spare_the_parts_run_on_the_reports_own(monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("parts in threads only on PostgreSQL")
+def test_with_no_connection_to_spare_the_parts_run_on_the_reports_own(on_postgresql, monkeypatch):
     import threading
 
     from django.db import OperationalError
@@ -168,11 +167,9 @@ def test_with_no_connection_to_spare_the_parts_run_on_the_reports_own(monkeypatc
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_report_that_is_the_first_query_after_a_health_check_is_due_still_runs():
+def test_a_report_that_is_the_first_query_after_a_health_check_is_due_still_runs(on_postgresql):
     """Django runs a due health check (SELECT 1) as atomic() turns autocommit off,
     before the transaction, so the report's SET TRANSACTION still comes first."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL settings")
     connection.ensure_connection()
     connection.health_check_enabled, connection.health_check_done = True, False
 

@@ -64,6 +64,21 @@ class World:
             **extra,
         )
 
+    def propose(self, title="Saturday pottery for six", *, by=None, **price) -> Pool:
+        """A budget holder's proposal, a draft until the provider opens it: £400 for the
+        group unless ``price_per_place`` or ``total_price`` is given."""
+        return pools.propose_pool(
+            self.listing,
+            by=by or self.people[0],
+            title=title,
+            description="Could we book a pottery course together?",
+            outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
+            places=8,
+            minimum_members=6,
+            deadline=timezone.now() + timedelta(days=10),
+            **(price or {"total_price": Decimal("400.00")}),
+        )
+
     def join(self, pool, person, method="invoice", **kwargs):
         if method == "invoice":
             kwargs.setdefault("payer_name", PAYER)
@@ -461,17 +476,7 @@ def test_every_transition_is_recorded(world):
 
 def test_a_budget_holder_proposes_and_the_provider_opens_it(world):
     proposer = world.people[0]
-    pool = pools.propose_pool(
-        world.listing,
-        by=proposer,
-        title="Saturday pottery for six",
-        description="Could we book a pottery course together?",
-        outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
-        places=8,
-        minimum_members=6,
-        deadline=timezone.now() + timedelta(days=10),
-        total_price=Decimal("400.00"),
-    )
+    pool = world.propose(by=proposer)
     assert pool.status == Pool.Status.DRAFT
     pool.refresh_from_db()
     assert pool.title == "Saturday pottery for six"
@@ -492,17 +497,7 @@ def test_a_budget_holder_proposes_and_the_provider_opens_it(world):
 
 
 def test_a_proposal_nobody_opened_is_cancelled_at_its_deadline(world):
-    pool = pools.propose_pool(
-        world.listing,
-        by=world.people[0],
-        title="Saturday pottery for six",
-        description="Could we book a pottery course together?",
-        outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
-        places=8,
-        minimum_members=6,
-        deadline=timezone.now() + timedelta(days=10),
-        total_price=Decimal("400.00"),
-    )
+    pool = world.propose()
     settle_now(pool)
     pool.refresh_from_db()
     assert pool.status == Pool.Status.CANCELLED
@@ -825,17 +820,7 @@ def test_a_suspended_listing_takes_no_new_pool_opening_or_member_until_lifted(
     moderator = user_factory(display_name="Mo Ahmed", roles=["moderator"])
 
     def propose(title):
-        return pools.propose_pool(
-            world.listing,
-            by=world.people[0],
-            title=title,
-            description="Could we book a pottery course together?",
-            outcomes=[Outcome.objects.get(slug="mental-wellbeing")],
-            places=8,
-            minimum_members=6,
-            deadline=timezone.now() + timedelta(days=10),
-            price_per_place=Decimal("40.00"),
-        )
+        return world.propose(title, price_per_place=Decimal("40.00"))
 
     open_pool = world.pool()
     draft = propose("Saturday pottery for six")
