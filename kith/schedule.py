@@ -43,6 +43,12 @@ PERIODIC_TASKS: list[Periodic] = [
         description="Settle pools past their deadline; retry failed captures.",
     ),
     Periodic(
+        "forget_expired_rate_limits",
+        timedelta(hours=1),
+        "kith.tasks.forget_expired_rate_limits",
+        description="Delete API rate-limit counts that no longer count.",
+    ),
+    Periodic(
         "send_confirm_reminders",
         timedelta(days=1),
         "directory.tasks.send_confirm_reminders",

@@ -47,3 +47,13 @@ def run_command(name: str, *args: str) -> str:
     out = StringIO()
     call_command(name, *args, stdout=out)
     return out.getvalue()[-2000:]
+
+
+@task()
+def forget_expired_rate_limits() -> int:
+    """Delete API rate-limit counts that no longer count (``kith.throttling``)."""
+    import time
+
+    from kith.throttling import forget_expired
+
+    return forget_expired(time.time())

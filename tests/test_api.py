@@ -605,13 +605,13 @@ def test_anonymous_clients_are_rate_limited(client, stockport, monkeypatch):
 def test_an_anonymous_request_is_counted_once_and_signed_in_ones_per_account(
     client, stockport, monkeypatch, django_user_model
 ):
-    from django.core.cache import cache
     from rest_framework.throttling import UserRateThrottle
 
-    cache.clear()
+    from kith.models import RateLimit
+
     client.get("/api/v1/outcomes/")
-    assert cache.get("throttle_anon_127.0.0.1") is not None
-    assert cache.get("throttle_user_127.0.0.1") is None  # no second count for the address
+    # One count for the address, none a second time as a "user".
+    assert list(RateLimit.objects.values_list("key", "hits")) == [("throttle_anon_127.0.0.1", 1)]
 
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/minute"})
     user = django_user_model.objects.create_user(email="api@example.org", password="x")
