@@ -174,7 +174,8 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(request):
-    """Rate limits live in the cache; each test starts with none used.
+    """Rate limits live in kith_rate_limit and sign-in lockouts in the cache; each
+    test starts with none used.
 
     The cache is a database table, so only tests with database access can have
     used it (and only they may clear it)."""
@@ -189,7 +190,10 @@ def _fresh_cache(request):
     if marker is not None and marker.kwargs.get("transaction"):
         transactional = True
     request.getfixturevalue("transactional_db" if transactional else "db")
+    from kith.models import RateLimit
+
     cache.clear()
+    RateLimit.objects.all().delete()
     yield
 
 
