@@ -22,6 +22,7 @@ periodic ``forget_expired_rate_limits`` task.
 
 from __future__ import annotations
 
+import functools
 import logging
 from contextlib import nullcontext
 
@@ -35,6 +36,12 @@ logger = logging.getLogger("kith.throttling")
 
 
 def _hit_sql() -> str:
+    return _hit_sql_for(connection.vendor)
+
+
+@functools.cache
+def _hit_sql_for(vendor: str) -> str:
+    """The statement, made once per database kind rather than on every request."""
     quote = connection.ops.quote_name
     table = quote(RateLimit._meta.db_table)
     key, number, hits, previous, allowed, expires = (
