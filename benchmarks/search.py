@@ -328,7 +328,7 @@ def time_queries(mix, warmup: int, pg_limit: int | None = None):
     recorded for information).
     """
     from django.conf import settings
-    from django.test import Client
+    from django.test import Client, override_settings
     from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
     from directory.search import elastic
@@ -354,8 +354,18 @@ def time_queries(mix, warmup: int, pg_limit: int | None = None):
         finally:
             settings.ELASTICSEARCH_URL = es_url
 
+    floor_query: dict = {}
+
+    def floor(params):
+        response = client.get(FLOOR_PATH, params)
+        assert response.status_code == 200, response.content[:300]
+
     paths = {
         "ES API": lambda params, query: api(params),
+        # The least any Django view could do: the same Elasticsearch request
+        # and its hits as JSON, through the same middleware and test client,
+        # with no parameter checks, rate limit, search log or serializer.
+        "Django floor": lambda params, query: floor_query.update(query=query) or floor(params),
         # The Elasticsearch request(s) the backend makes, answers as the client
         # gives them, with nothing of Kith's around them.
         "ES raw": lambda params, query: es.responses([query]),
@@ -363,6 +373,37 @@ def time_queries(mix, warmup: int, pg_limit: int | None = None):
         "PG API": lambda params, query: api_db(params),
     }
     timings: dict[tuple[str, str], list[float]] = {}
+    with override_settings(ROOT_URLCONF=floor_urlconf(es, floor_query)):
+        _run(mix, paths, timings, warmup, pg_limit)
+    return timings
+
+
+FLOOR_PATH = "/benchmark-floor/"
+
+
+def floor_urlconf(es, current: dict) -> str:
+    """A URLconf with Kith's URLs and one bare Django view for the "Django floor" path."""
+    import json
+    import types
+
+    from django.http import HttpResponse
+    from django.urls import include, path
+
+    def floor_view(request):
+        (response,) = es.responses([current["query"]])
+        body = json.dumps([hit["_source"] for hit in response["hits"]["hits"]])
+        return HttpResponse(body, content_type="application/json")
+
+    module = types.ModuleType("benchmark_search_urls")
+    module.urlpatterns = [
+        path(FLOOR_PATH.strip("/") + "/", floor_view),
+        path("", include("kith.urls")),
+    ]
+    sys.modules[module.__name__] = module
+    return module.__name__
+
+
+def _run(mix, paths, timings, warmup: int, pg_limit: int | None) -> None:
     for i, (kind, params) in enumerate(mix):
         query = listing_query(params)
         for path, run in paths.items():
@@ -373,7 +414,6 @@ def time_queries(mix, warmup: int, pg_limit: int | None = None):
             elapsed_ms = (time.perf_counter() - started) * 1000
             if i >= warmup:
                 timings.setdefault((path, kind), []).append(elapsed_ms)
-    return timings
 
 
 def explain(mix) -> None:
@@ -406,12 +446,12 @@ def report(n: int, index_s: float, snapshot_s: float | None, timings) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n== {n:,} listings (load average now {load})")
     print(f"Elasticsearch bulk indexing: {n / index_s:,.0f} listings/s ({index_s:.1f} s)")
-    paths = ["ES API", "ES raw"]
+    paths = ["ES API", "ES raw", "Django floor"]
     if snapshot_s is not None:
         print(f"PostgreSQL snapshot writing: {n / snapshot_s:,.0f} listings/s ({snapshot_s:.1f} s)")
         paths += ["PG backend", "PG API"]
     header = f"{'query':<18}" + "".join(f"{p + ' p50/p95 ms':>24}" for p in paths)
-    print(header + f"{'ES API/raw p95':>16}")
+    print(header + f"{'ES API/raw p95':>16}{'floor/raw p95':>15}{'API-floor p95 ms':>18}")
     for kind in [*QUERY_KINDS, "all"]:
         cells = []
         p95 = {}
@@ -424,7 +464,13 @@ def report(n: int, index_s: float, snapshot_s: float | None, timings) -> None:
             p95[path] = percentile(values, 95)
             cells.append(f"{statistics.median(values):>13.1f} / {p95[path]:>7.1f}")
         ratio = p95["ES API"] / p95["ES raw"]
-        print(f"{kind:<18}" + "".join(f"{c:>24}" for c in cells) + f"{ratio:>15.2f}x")
+        floor_ratio = p95["Django floor"] / p95["ES raw"]
+        kith_ms = p95["ES API"] - p95["Django floor"]
+        print(
+            f"{kind:<18}"
+            + "".join(f"{c:>24}" for c in cells)
+            + f"{ratio:>15.2f}x{floor_ratio:>14.2f}x{kith_ms:>18.1f}"
+        )
 
 
 def main() -> int:
