@@ -103,6 +103,29 @@ def test_expired_counts_are_deleted_by_the_periodic_task():
 
 
 @pytest.mark.django_db
+def test_the_privacy_notice_says_addresses_are_counted_and_gone_within_about_an_hour(client):
+    from datetime import timedelta
+
+    from django.conf import settings as django_settings
+
+    from kith.schedule import PERIODIC_TASKS
+
+    page = client.get("/privacy/").content.decode()
+    assert "internet (IP) address" in page
+    assert "deleted within about an hour of your last request" in page
+    # What makes that true: a row stops counting two windows after the last
+    # request (two minutes at the API's per-minute limits), and the task that
+    # deletes such rows runs every hour.
+    (task,) = [p for p in PERIODIC_TASKS if p.name == "forget_expired_rate_limits"]
+    assert task.every <= timedelta(hours=1)
+    for rate in django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].values():
+        assert rate.endswith("/minute")
+    hit(T0)
+    (row,) = RateLimit.objects.all()
+    assert row.expires_at - T0 <= 2 * MINUTE
+
+
+@pytest.mark.django_db
 def test_a_limit_that_cannot_be_counted_lets_the_request_through(client, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise DatabaseError("server closed the connection unexpectedly")
