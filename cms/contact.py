@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage
 
+from kith.clientip import client_ip
+
 CONTACT_LIMIT = 5
 CONTACT_WINDOW = 60 * 60
 
@@ -52,13 +54,13 @@ class ContactForm(forms.Form):
     )
 
 
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def rate_limited(request) -> bool:
-    """True once this address has sent CONTACT_LIMIT messages in the window (counts this one)."""
-    key = f"kith-contact:{client_address(request)}"
+    """True once this address has sent CONTACT_LIMIT messages in the window (counts this one).
+
+    The address is the real client's (``kith.clientip``): behind Kith's own
+    proxies the connection's address is the proxy's, shared by everyone.
+    """
+    key = f"kith-contact:{client_ip(request)}"
     cache.add(key, 0, CONTACT_WINDOW)
     try:
         count = cache.incr(key)

@@ -1,14 +1,17 @@
 """Kith's shared cache on the database: Django's, with a cheaper ``set`` on PostgreSQL.
 
-The API's rate limits write each client's request history back to the cache on
-every request. Django's database cache does that in a transaction of four
-statements (count the table to decide whether to cull, find the key, then
-update or insert, plus BEGIN and COMMIT): about a fifth of the CPU time of an
-API search. On PostgreSQL ``set`` here is one ``INSERT ... ON CONFLICT DO
-UPDATE``, which stores exactly what Django's would, and the table is counted
-(and culled past ``MAX_ENTRIES``, as Django does) on one ``set`` in
-``CULL_EVERY`` rather than on each. ``add``, ``touch``, ``get`` and everything
-on SQLite are Django's own.
+Django's database cache writes a key in a transaction of four statements
+(count the table to decide whether to cull, find the key, then update or
+insert, plus BEGIN and COMMIT). On PostgreSQL ``set`` here is one ``INSERT
+... ON CONFLICT DO UPDATE``, which stores exactly what Django's would, and the
+table is counted (and culled past ``MAX_ENTRIES``, as Django does) on one
+``set`` in ``CULL_EVERY`` rather than on each. ``add``, ``touch``, ``get`` and
+everything on SQLite are Django's own.
+
+Django deletes an expired entry only when it is read again or the table is
+culled, so an entry holding someone's address (a sign-in or contact-form
+limit) could stay long after it stopped counting. ``delete_expired`` removes
+them; the hourly ``forget_expired_rate_limits`` task calls it.
 """
 
 from __future__ import annotations
@@ -16,14 +19,15 @@ from __future__ import annotations
 import base64
 import pickle
 import threading
-from contextlib import nullcontext
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
-from django.db import DatabaseError, connections, router, transaction
+from django.db import DatabaseError, connections, router
 from django.utils.timezone import now as tz_now
+
+from kith.db import own_savepoint
 
 CULL_EVERY = 50
 
@@ -59,9 +63,8 @@ class DatabaseCache(DjangoDatabaseCache):
             f"{quote('expires')} = EXCLUDED.{quote('expires')}"
         )
         try:
-            # Inside a transaction, a failure must leave it usable (Django's set
-            # fails silently too): a savepoint of its own.
-            with transaction.atomic(using=db) if connection.in_atomic_block else nullcontext():
+            # Django's set fails silently too.
+            with own_savepoint(connection):
                 with connection.cursor() as cursor:
                     if cull_now:
                         cursor.execute(f"SELECT COUNT(*) FROM {table}")
@@ -71,3 +74,19 @@ class DatabaseCache(DjangoDatabaseCache):
                     cursor.execute(sql, [key, encoded, expires])
         except DatabaseError:
             return None
+
+
+def delete_expired(alias: str = "default") -> int:
+    """Delete the expired entries of a database cache; how many (0 for any other cache,
+    such as Redis, which forgets them by itself)."""
+    from django.core.cache import caches
+
+    cache = caches[alias]
+    if not isinstance(cache, DjangoDatabaseCache):
+        return 0
+    connection = connections[router.db_for_write(cache.cache_model_class)]
+    quote = connection.ops.quote_name
+    now = connection.ops.adapt_datetimefield_value(tz_now().replace(microsecond=0))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(cache._table)} WHERE {quote('expires')} < %s", [now])
+        return cursor.rowcount

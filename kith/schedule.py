@@ -46,7 +46,7 @@ PERIODIC_TASKS: list[Periodic] = [
         "forget_expired_rate_limits",
         timedelta(hours=1),
         "kith.tasks.forget_expired_rate_limits",
-        description="Delete API rate-limit counts that no longer count.",
+        description="Delete rate-limit counts and cache entries that have expired.",
     ),
     Periodic(
         "send_confirm_reminders",

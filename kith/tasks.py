@@ -51,9 +51,12 @@ def run_command(name: str, *args: str) -> str:
 
 @task()
 def forget_expired_rate_limits() -> int:
-    """Delete API rate-limit counts that no longer count (``kith.throttling``)."""
+    """Delete API rate-limit counts that no longer count (``kith.throttling``), and the
+    shared cache's expired entries, among them the sign-in and contact-form limits'
+    counts by address (``kith.cache.delete_expired``). How many rows went."""
     import time
 
+    from kith.cache import delete_expired
     from kith.throttling import forget_expired
 
-    return forget_expired(time.time())
+    return forget_expired(time.time()) + delete_expired()

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from contextlib import nullcontext
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from kith.clientip import client_ip
+from kith.db import own_savepoint
 from kith.models import RateLimit
 
 logger = logging.getLogger("kith.throttling")
@@ -84,8 +84,7 @@ def hit(key: str, now: float, duration: int, limit: int) -> tuple[bool, int, int
         "weight": weight,
         "limit": limit,
     }
-    # Inside a transaction, a failure must leave it usable: a savepoint of its own.
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+    with own_savepoint(connection):
         with connection.cursor() as cursor:
             cursor.execute(_hit_sql(), params)
             hits, previous, allowed, number = cursor.fetchone()

@@ -65,3 +65,46 @@ def test_on_postgresql_a_failed_set_is_dropped_and_the_callers_transaction_goes_
         assert broken.set("throttle_anon_10.3.0.1", [1.0], 60) is None
         cache.set("throttle_anon_10.3.0.2", [2.0], 60)
         assert cache.get("throttle_anon_10.3.0.2") == [2.0]
+
+
+def _keys():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM kith_cache ORDER BY cache_key")
+        return [row[0].split(":", 2)[-1] for row in cursor.fetchall()]
+
+
+def test_expired_entries_holding_addresses_are_deleted_by_the_hourly_task(monkeypatch):
+    """Django deletes an expired entry only when it is read again or the table is
+    culled (not before 200,000 entries): the hourly task deletes them, so an
+    address counted by a sign-in or contact-form limit does not stay."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kith.cache import delete_expired
+    from kith.tasks import forget_expired_rate_limits
+
+    cache.set("kith-contact:198.51.100.7", 3, 60 * 60)
+    cache.set("kith-contact:198.51.100.8", 1, 3 * 60 * 60)
+    cache.set("vocabulary", "kept", None)
+    assert delete_expired() == 0  # nothing has expired yet
+    in_two_hours = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(kith_cache, "tz_now", lambda: in_two_hours)
+    assert _keys() == ["kith-contact:198.51.100.7", "kith-contact:198.51.100.8", "vocabulary"]
+    assert forget_expired_rate_limits.call() == 1
+    assert _keys() == ["kith-contact:198.51.100.8", "vocabulary"]
+    assert delete_expired() == 0  # twice is harmless
+    assert cache.get("kith-contact:198.51.100.8") == 1
+
+
+def test_a_cache_that_is_not_the_database_has_nothing_to_delete(settings):
+    from django.core.cache import caches
+
+    from kith.cache import delete_expired
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "other": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    caches["other"].set("a", 1, 1)
+    assert delete_expired("other") == 0

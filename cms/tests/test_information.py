@@ -149,3 +149,21 @@ def test_contact_form_is_rate_limited(client):
     assert response.status_code == 429
     assert "wait an hour" in response.content.decode()
     assert len(mail.outbox) == CONTACT_LIMIT
+
+
+def test_contact_form_limit_is_per_real_client_behind_kiths_proxy(settings):
+    """Behind Kith's own proxy every connection comes from the proxy: the limit
+    counts the client the proxy reports, so one person sending too many does not
+    shut the form for everyone, and a forged header does not get round it."""
+    settings.KITH_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    noisy = Client(HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    for _ in range(CONTACT_LIMIT):
+        assert noisy.post("/contact/", FORM).status_code == 302
+    assert noisy.post("/contact/", FORM).status_code == 429
+    # The client's own made-up address, left of what the proxy appended, is ignored.
+    forged = Client(HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9", **proxy)
+    assert forged.post("/contact/", FORM).status_code == 429
+    someone_else = Client(HTTP_X_FORWARDED_FOR="198.51.100.23", **proxy)
+    assert someone_else.post("/contact/", FORM).status_code == 302
+    assert len(mail.outbox) == CONTACT_LIMIT + 1
