@@ -6,8 +6,9 @@ of the connection itself; with N, Kith sits behind N proxies of its own, each
 appending the address it saw, so the client is the Nth address from the right.
 Addresses further left were written by the client and are ignored.
 
-One function for every limit: the API throttles (``kith.throttling``) and
-allauth's sign-in limits (``accounts.adapter``).
+One function for every limit: the API throttles (``kith.throttling``), the
+contact form (``cms.contact``) and allauth's sign-in limits
+(``accounts.adapter``).
 """
 
 import ipaddress
