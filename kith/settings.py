@@ -190,7 +190,8 @@ if REDIS_URL:
     }
 else:
     # Django's database cache with a one-statement set on PostgreSQL (kith/cache.py).
-    # It holds rate limits and sign-in lockouts: Django's default of 300 entries would
+    # It holds the sign-in and contact-form limits (the API's are in kith_rate_limit,
+    # kith/throttling.py) and sign-in lockouts: Django's default of 300 entries would
     # cull live ones (a third of the table at a time) as soon as 300 addresses were
     # active, so the limit is far above what a busy day makes; expired rows go first,
     # and the hourly forget_expired_rate_limits task deletes them (kith/cache.py).
